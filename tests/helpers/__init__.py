@@ -1,0 +1,1 @@
+"""Fakes and fixtures shared by the tests (hand-written, preferred over MagicMock)."""

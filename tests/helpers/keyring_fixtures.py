@@ -1,0 +1,1 @@
+"""Keyring fixtures (owned by the platform/CLI work)."""
