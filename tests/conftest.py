@@ -9,4 +9,5 @@ pytest_plugins = [
     "helpers.qt_fixtures",
     "helpers.simulator_fixtures",
     "helpers.keyring_fixtures",
+    "helpers.xvfb_fixtures",
 ]

@@ -1,0 +1,1 @@
+"""Qt user interface: tray, popup, settings. Renders core state; never talks HTTP itself."""
