@@ -7,8 +7,20 @@ from pathlib import Path
 
 import kimai_tray.core
 
-FORBIDDEN = ("PySide6", "shiboken6", "qasync", "httpx", "httpcore", "keyring", "kimai_tray.ui",
-             "kimai_tray.api", "kimai_tray.platform", "kimai_tray.simulator", "starlette", "uvicorn")
+FORBIDDEN = (
+    "PySide6",
+    "shiboken6",
+    "qasync",
+    "httpx",
+    "httpcore",
+    "keyring",
+    "kimai_tray.ui",
+    "kimai_tray.api",
+    "kimai_tray.platform",
+    "kimai_tray.simulator",
+    "starlette",
+    "uvicorn",
+)
 
 
 def test_core_imports_no_qt_no_httpx() -> None:

@@ -1,4 +1,4 @@
-"""Start at login: XDG file validated with desktop-file-validate; Windows/macOS against their edges."""
+"""Start at login: XDG file checked with desktop-file-validate; Windows/macOS against fakes."""
 
 from __future__ import annotations
 

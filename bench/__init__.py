@@ -1,0 +1,1 @@
+"""kimai-tray benchmarks: `python -m bench [--quick]` (see bench/README.md)."""
