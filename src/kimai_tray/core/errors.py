@@ -73,7 +73,9 @@ class TokenAsLegacyPasswordError(AuthenticationError):
 
 
 class PermissionDeniedError(BackendError):
-    default_message = "Kimai refused this: your account lacks the permission (ask your Kimai admin)."
+    default_message = (
+        "Kimai refused this: your account lacks the permission (ask your Kimai admin)."
+    )
 
 
 class NotFoundError(BackendError):
@@ -125,12 +127,22 @@ class ServerUnreachableError(TransportError):
 
 
 class AmbiguousRequestError(TransportError):
-    default_message = "The connection to Kimai broke while a change was being sent; it will be checked."
+    default_message = (
+        "The connection to Kimai broke while a change was being sent; it will be checked."
+    )
     ambiguous = True
 
 
 class RequestTimeoutError(AmbiguousRequestError):
     default_message = "The Kimai server did not answer in time; kimai-tray will try again."
+
+
+class GarbledResponseError(AmbiguousRequestError):
+    """A change got an unreadable answer (HTML, bad JSON, proxy 502/504): it may have applied."""
+
+    default_message = (
+        "Kimai's answer to a change could not be read; kimai-tray will check whether it was saved."
+    )
 
 
 class TLSError(TransportError):
@@ -159,3 +171,25 @@ class ConfigError(KimaiTrayError):
 
 class OutboxError(KimaiTrayError):
     default_message = "The local kimai-tray database could not be opened."
+
+
+class AmbiguousNameError(KimaiTrayError):
+    """A name given on the command line matched several catalog entries (`candidates`)."""
+
+    default_message = "That name matches several entries: be more specific or use the id."
+
+    def __init__(
+        self,
+        user_message: str | None = None,
+        *,
+        detail: str = "",
+        candidates: list[str] | None = None,
+    ) -> None:
+        super().__init__(user_message, detail=detail)
+        self.candidates = list(candidates or [])
+
+
+class UnknownNameError(KimaiTrayError):
+    """A name or id given by the user is not in the catalog cache."""
+
+    default_message = "No project or activity with that name is known: refresh the catalog."

@@ -45,7 +45,7 @@ class TimesheetConfig:
 
     @property
     def may_send_times(self) -> bool:
-        """Whether `begin`/`end` are form fields for a plain user (else Kimai says 'extra fields')."""
+        """Whether a plain user may send `begin`/`end` (else Kimai says "extra fields")."""
         return self.tracking_mode is TrackingMode.DEFAULT
 
 

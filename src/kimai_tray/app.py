@@ -1,0 +1,305 @@
+"""The desktop app: display check, QApplication, tray first, then keyring + client + sync loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+import sys
+import tempfile
+from collections.abc import Callable, Mapping
+from contextlib import ExitStack, suppress
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QPoint, QSocketNotifier
+
+    from kimai_tray.context import AppContext
+    from kimai_tray.core.backend import KimaiBackend
+    from kimai_tray.ui.tray import TrayController
+
+log = logging.getLogger(__name__)
+
+APP_ID = "org.kimai.KimaiTray"
+NO_DISPLAY = (
+    "kimai-tray needs a graphical desktop: no display was found "
+    "(set DISPLAY, or use the command line: kimai-tray status)"
+)
+EXIT_AFTER_START_ENV = "KIMAI_TRAY_EXIT_AFTER_START"
+DEMO_TOKEN = "kimai-tray-demo-token"  # only ever sent to the in-process loopback simulator
+SHUTDOWN_TIMEOUT_S = 5.0
+
+
+def display_problem(env: Mapping[str, str], platform: str = sys.platform) -> str | None:
+    """The one sentence to print when Qt could not open any display, else None."""
+    if not platform.startswith("linux"):
+        return None
+    if any(env.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
+        return None
+    return NO_DISPLAY
+
+
+def run_app(argv: list[str], *, demo: bool) -> int:
+    """Run the tray app until Quit or SIGINT/SIGTERM; returns the process exit code."""
+    problem = display_problem(os.environ)
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 1
+    with ExitStack() as stack:
+        return _run(argv, demo=demo, stack=stack)
+
+
+def _run(argv: list[str], *, demo: bool, stack: ExitStack) -> int:
+    # Qt and the rest are imported only after the display check, so that check stays instant.
+    import qasync
+    from PySide6.QtCore import QCoreApplication, QSocketNotifier, Qt, QTimer
+    from PySide6.QtWidgets import QApplication, QDialog, QSystemTrayIcon
+
+    from kimai_tray.context import AppContext
+    from kimai_tray.core.errors import KimaiTrayError
+    from kimai_tray.platform.config import Config
+    from kimai_tray.ui.bridge import StateBridge
+    from kimai_tray.ui.icons import app_icon
+    from kimai_tray.ui.popup import PopupWindow
+    from kimai_tray.ui.tray import TrayController
+
+    QCoreApplication.setApplicationName("kimai-tray")
+    QCoreApplication.setOrganizationDomain("kimai.org")
+    app = QApplication.instance() or QApplication([argv[0] if argv else "kimai-tray"])
+    assert isinstance(app, QApplication)
+    app.setQuitOnLastWindowClosed(False)  # closing the popup must not end tracking
+    app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(app_icon())
+
+    env: dict[str, str] | None = None
+    if demo:
+        # A throw-away home: the demo never reads or writes the user's config or keyring.
+        home = stack.enter_context(tempfile.TemporaryDirectory(prefix="kimai-tray-demo-"))
+        env = {**os.environ, "KIMAI_TRAY_HOME": home}
+    try:
+        ctx = AppContext.build(env)
+    except KimaiTrayError as exc:  # e.g. a corrupt config file: one sentence, no trace
+        print(exc.user_message, file=sys.stderr)
+        return 1
+    stack.callback(ctx.close)
+    stack.callback(logging.getLogger().removeHandler, _log_to_stderr(ctx))
+
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    stack.callback(asyncio.set_event_loop, None)
+    stack.callback(loop.close)
+
+    tracker = ctx.tracker  # reads the outbox: the first state is local, no network yet
+    bridge = StateBridge(tracker.subscribe, tracker.state)
+    stack.callback(bridge.close)
+    popup = PopupWindow(tracker, bridge)
+    tasks: list[asyncio.Task[None]] = []
+    backends: list[KimaiBackend] = []
+    quitting = False
+
+    def request_quit() -> None:
+        nonlocal quitting
+        if quitting:
+            return
+        quitting = True
+        tasks.append(loop.create_task(_shutdown(loop, tasks[:], backends)))
+
+    # Before anything is shown, so a SIGTERM right after start-up is a clean quit too.
+    _install_signal_handlers(loop, request_quit, QSocketNotifier, stack)
+    dialogs: list[QDialog] = []  # keeps the open dialog alive; shown modeless (no exec())
+
+    def use_config(config: object) -> None:
+        """A login was saved (wizard or settings): switch the tracker to the new client."""
+        assert isinstance(config, Config)
+        ctx.config = config  # the dialog has written the file already
+        tray.set_server_url(config.server_url or None)
+        try:
+            backend = ctx.make_backend(config)
+        except KimaiTrayError as exc:
+            log.error("kimai-tray: cannot connect: %s", exc.user_message)
+            return
+        for old in backends:
+            tasks.append(loop.create_task(old.aclose()))
+        backends[:] = [backend]
+        tracker.set_backend(backend)
+        tray.set_configured(True)
+
+    def show_dialog(dialog: QDialog) -> None:
+        for old in dialogs:
+            old.close()
+        dialogs[:] = [dialog]
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+
+    def open_settings() -> None:
+        from kimai_tray.ui.settings import SettingsDialog
+
+        dialog = SettingsDialog(ctx.config, ctx.paths.config_file, ctx.credentials)
+        dialog.saved.connect(use_config)
+        show_dialog(dialog)
+
+    def open_wizard() -> None:
+        from kimai_tray.ui.wizard import FirstRunWizard
+
+        wizard = FirstRunWizard(ctx.paths.config_file, ctx.credentials, base=ctx.config)
+        wizard.configured.connect(use_config)
+        show_dialog(wizard)
+        log.info("kimai-tray: first-run wizard opened")
+
+    tray = TrayController(
+        tracker,
+        bridge,
+        toggle_popup=lambda: popup.toggle_visible(_icon_point(tray)),
+        quit_app=request_quit,
+        # The demo must never touch the user's keyring, so it has no settings.
+        open_settings=None if demo else open_settings,
+        server_url=ctx.config.server_url or None,
+    )
+    popup.visibility_changed.connect(tray.set_fast_refresh)
+    popup.visibility_changed.connect(
+        lambda shown: log.info("kimai-tray: popup %s", "shown" if shown else "hidden")
+    )
+
+    if QSystemTrayIcon.isSystemTrayAvailable():
+        tray.show()
+    else:
+        # Some desktops (GNOME without the AppIndicator extension) have no tray: stay usable.
+        log.warning("kimai-tray: no system tray available; showing the window instead")
+        popup.hide_on_deactivate = False
+        popup.setWindowFlags(Qt.WindowType.Window)
+        popup.setWindowTitle("Kimai Tray")
+        popup.status_label.setText("No system tray found: Kimai Tray runs in this window.")
+        popup.show()
+    log.info("kimai-tray: first state rendered (%s)", tray.icon_kind.value)
+
+    def connect() -> None:
+        """After the first event-loop turn: keyring, client, then the sync supervisor."""
+        try:
+            backend = _demo_backend(ctx, stack, tray) if demo else _user_backend(ctx, tray)
+        except KimaiTrayError as exc:
+            log.error("kimai-tray: cannot connect: %s", exc.user_message)
+            tray.set_configured(False)
+            backend = None
+        if backend is not None:
+            backends.append(backend)
+            tracker.set_backend(backend)
+        elif not demo and not ctx.config.configured:
+            open_wizard()
+        supervisor = loop.create_task(tracker.run())
+        supervisor.add_done_callback(_log_crash)
+        tasks.append(supervisor)
+
+    QTimer.singleShot(0, connect)
+    if os.environ.get(EXIT_AFTER_START_ENV) == "1":
+        QTimer.singleShot(0, request_quit)
+
+    with loop:
+        loop.run_forever()
+    tray.close()
+    popup.close()
+    log.info("kimai-tray: stopped")
+    return 0
+
+
+def _log_crash(task: asyncio.Task[None]) -> None:
+    # Tracking keeps working offline without the supervisor, but sync stops: say so loudly.
+    if not task.cancelled() and task.exception() is not None:
+        log.error("kimai-tray: the sync supervisor stopped", exc_info=task.exception())
+
+
+def _icon_point(tray: TrayController) -> QPoint | None:
+    geo = tray.tray.geometry()
+    return None if geo.isEmpty() else geo.center()
+
+
+def _user_backend(ctx: AppContext, tray: TrayController) -> KimaiBackend | None:
+    if not ctx.config.configured:
+        tray.set_configured(False)  # the caller opens the first-run wizard
+        return None
+    return ctx.make_backend()
+
+
+def _demo_backend(ctx: AppContext, stack: ExitStack, tray: TrayController) -> KimaiBackend:
+    from kimai_tray.simulator.server import SimulatorServer
+
+    server = SimulatorServer(token=DEMO_TOKEN)
+    server.start()
+    stack.callback(server.stop)
+    log.info("kimai-tray: demo simulator on %s", server.url)
+    config = replace(ctx.config, server_url=server.url, auth_kind="token", api_kind="kimai2")
+    ctx.save_config(config)  # the temp home only
+    tray.set_server_url(server.url)
+    return ctx.make_backend(config, secret=DEMO_TOKEN)
+
+
+async def _shutdown(
+    loop: asyncio.AbstractEventLoop,
+    tasks: list[asyncio.Task[None]],
+    backends: list[KimaiBackend],
+) -> None:
+    """Cancel the supervisor (bounded wait, never gather), close clients, then stop the loop."""
+    log.info("kimai-tray: quitting")
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        await asyncio.wait(tasks, timeout=SHUTDOWN_TIMEOUT_S)
+    for backend in backends:
+        try:
+            await asyncio.wait_for(backend.aclose(), timeout=SHUTDOWN_TIMEOUT_S)
+        except Exception:  # closing is best effort; the data is already in the outbox
+            log.warning("closing the client failed", exc_info=True)
+    # Stopping the loop (not QApplication.quit) lets run_forever return cleanly (desktop-notes §3).
+    loop.stop()
+
+
+def _install_signal_handlers(
+    loop: asyncio.AbstractEventLoop,
+    request_quit: Callable[[], None],
+    notifier_type: type[QSocketNotifier],
+    stack: ExitStack,
+) -> None:
+    """SIGINT/SIGTERM quit cleanly: the C handler writes to a socket Qt watches (no polling)."""
+    read_sock, write_sock = socket.socketpair()
+    read_sock.setblocking(False)
+    write_sock.setblocking(False)
+    stack.callback(read_sock.close)
+    stack.callback(write_sock.close)
+    previous_fd = signal.set_wakeup_fd(write_sock.fileno())
+    stack.callback(signal.set_wakeup_fd, previous_fd)
+
+    def handler(signum: int, _frame: object) -> None:
+        log.info("kimai-tray: signal %d", signum)
+        loop.call_soon_threadsafe(request_quit)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        previous = signal.signal(sig, handler)
+        stack.callback(signal.signal, sig, previous)
+
+    notifier = notifier_type(read_sock.fileno(), notifier_type.Type.Read)
+
+    def drain() -> None:
+        # Reading runs Python bytecode, which lets the pending Python-level handler run.
+        with suppress(BlockingIOError):
+            read_sock.recv(64)
+
+    notifier.activated.connect(drain)
+    stack.callback(notifier.setEnabled, False)
+
+
+def _log_to_stderr(ctx: AppContext) -> logging.Handler:
+    """INFO lines on stderr too (bench and packaging smoke tests read them), redacted."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.INFO)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.addFilter(ctx.redactor)
+    # httpx logs every request at INFO: fine in the log file, noise on a terminal.
+    handler.addFilter(lambda r: r.levelno >= logging.WARNING or not r.name.startswith("http"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    if root.level > logging.INFO or root.level == logging.NOTSET:
+        root.setLevel(logging.INFO)
+    return handler

@@ -1,0 +1,1 @@
+"""Operating-system edges: paths, config, keyring, IPC, hotkeys, idle, autostart."""

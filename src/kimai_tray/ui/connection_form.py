@@ -1,0 +1,117 @@
+"""The server/login fields shared by the settings dialog and the first-run wizard."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+)
+
+from kimai_tray.ui.connection import AuthKind, ConnectionDraft, http_warning
+
+LEGACY_HELP = (
+    "Kimai 2.14 and newer use API tokens: in Kimai open your profile → API access and create "
+    "one. Older Kimai versions use your username plus an API password — set in the same place; "
+    "it is not your login password."
+)
+
+
+class ServerFields(QWidget):
+    """URL with its clear-text warning."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        form = QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
+        self.url = QLineEdit()
+        self.url.setPlaceholderText("https://kimai.example.com")
+        self.warning = QLabel()
+        self.warning.setWordWrap(True)
+        self.warning.setStyleSheet("color: #9a6700;")
+        self.warning.hide()
+        form.addRow("Server URL", self.url)
+        form.addRow("", self.warning)
+        self.url.textChanged.connect(self._update_warning)
+        self.url.textChanged.connect(self.changed)
+
+    def _update_warning(self, text: str) -> None:
+        warning = http_warning(text) if text.strip() else None
+        self.warning.setText(warning or "")
+        self.warning.setVisible(warning is not None)
+
+
+class AuthFields(QWidget):
+    """Token, or legacy username + API password; the CA bundle for private CAs."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        form = QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
+        self.kind = QComboBox()
+        self.kind.addItem("API token (Kimai 2.14+)", "token")
+        self.kind.addItem("Username + API password (older Kimai)", "legacy")
+        self.username = QLineEdit()
+        self.secret = QLineEdit()
+        self.secret.setEchoMode(QLineEdit.EchoMode.Password)
+        self.help = QLabel(LEGACY_HELP)
+        self.help.setWordWrap(True)
+        self.help.setStyleSheet("color: #6e7781;")
+        self.ca_bundle = QLineEdit()
+        self.ca_bundle.setPlaceholderText("System certificates")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._pick_ca)
+        ca_row = QHBoxLayout()
+        ca_row.addWidget(self.ca_bundle, 1)
+        ca_row.addWidget(browse)
+        form.addRow("Authentication", self.kind)
+        form.addRow("Username", self.username)
+        self.secret_label = QLabel("API token")
+        form.addRow(self.secret_label, self.secret)
+        form.addRow("", self.help)
+        form.addRow("CA bundle", ca_row)
+        self._form = form
+        self.kind.currentIndexChanged.connect(self._update_kind)
+        for edit in (self.username, self.secret, self.ca_bundle):
+            edit.textChanged.connect(self.changed)
+        self._update_kind()
+
+    def auth_kind(self) -> AuthKind:
+        return "legacy" if self.kind.currentData() == "legacy" else "token"
+
+    def set_auth_kind(self, kind: AuthKind) -> None:
+        self.kind.setCurrentIndex(max(self.kind.findData(kind), 0))
+
+    def _update_kind(self) -> None:
+        legacy = self.auth_kind() == "legacy"
+        self._form.setRowVisible(self.username, legacy)
+        self.secret_label.setText("API password" if legacy else "API token")
+        self.changed.emit()
+
+    def _pick_ca(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "CA bundle", "", "Certificates (*.pem *.crt *.cer);;All files (*)"
+        )
+        if path:
+            self.ca_bundle.setText(path)
+
+
+def draft_of(server: ServerFields, auth: AuthFields) -> ConnectionDraft:
+    legacy = auth.auth_kind() == "legacy"
+    return ConnectionDraft(
+        url=server.url.text().strip(),
+        auth_kind=auth.auth_kind(),
+        secret=auth.secret.text(),
+        username=auth.username.text().strip() if legacy else "",
+        ca_bundle=auth.ca_bundle.text().strip(),
+    )

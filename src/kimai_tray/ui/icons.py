@@ -1,0 +1,69 @@
+"""Finds the bundled resources and picks the tray icon for a state and theme."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication, QIcon, QPalette
+
+from kimai_tray.core.state import TrackerState
+
+APP_ICON = "org.kimai.KimaiTray.svg"
+
+
+class IconState(StrEnum):
+    IDLE = "idle"
+    RUNNING = "running"
+    OFFLINE = "offline"
+    PENDING = "pending"
+    ERROR = "error"
+
+
+def resources_dir() -> Path:
+    """The icons' root: `kimai_tray/resources` in a wheel, `<repo>/resources` in the dev tree."""
+    packaged = resources.files("kimai_tray") / "resources"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    # Editable install: the package lives in <repo>/src/kimai_tray, resources at <repo>/resources.
+    repo = Path(str(resources.files("kimai_tray"))).parent.parent
+    return repo / "resources"
+
+
+def icon_state(state: TrackerState) -> IconState:
+    """The single icon that best summarises `state` (errors that need the user win)."""
+    if state.failed or state.last_error:
+        return IconState.ERROR
+    if state.is_running:
+        return IconState.RUNNING
+    if state.pending:
+        return IconState.PENDING
+    if not state.online:
+        return IconState.OFFLINE
+    return IconState.IDLE
+
+
+def is_dark_theme() -> bool:
+    """True when the desktop uses a dark colour scheme (falls back to the window colour)."""
+    app = QGuiApplication.instance()
+    if not isinstance(app, QGuiApplication):
+        return False
+    scheme = QGuiApplication.styleHints().colorScheme()
+    if scheme != Qt.ColorScheme.Unknown:
+        return scheme == Qt.ColorScheme.Dark
+    return QGuiApplication.palette().color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def icon_path(kind: IconState, *, dark: bool) -> Path:
+    return resources_dir() / "icons" / f"{kind.value}-{'dark' if dark else 'light'}.svg"
+
+
+def state_icon(kind: IconState, *, dark: bool | None = None) -> QIcon:
+    use_dark = is_dark_theme() if dark is None else dark
+    return QIcon(str(icon_path(kind, dark=use_dark)))
+
+
+def app_icon() -> QIcon:
+    return QIcon(str(resources_dir() / "icons" / APP_ICON))

@@ -1,0 +1,169 @@
+"""Settings dialog: server login (tested before it is saved) and preferences."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kimai_tray.core.errors import KimaiTrayError
+from kimai_tray.platform.config import Config, Preferences, save_config
+from kimai_tray.platform.credentials import CredentialStore
+from kimai_tray.ui.connection import (
+    BackendFactory,
+    ConnectionDraft,
+    ConnectionReport,
+    async_slot,
+    check_connection,
+    kimai2_backend,
+)
+from kimai_tray.ui.connection_form import AuthFields, ServerFields, draft_of
+
+
+def save_login(
+    draft: ConnectionDraft, base: Config, config_path: Path, store: CredentialStore
+) -> Config:
+    """Secret to the keyring, everything else to the config file (never the other way)."""
+    username = draft.username or None
+    if draft.secret:
+        store.store(draft.url, username, draft.secret)
+    config = replace(
+        base,
+        server_url=draft.url,
+        username=draft.username,
+        auth_kind=draft.auth_kind,
+        ca_bundle=draft.ca_bundle,
+    )
+    save_config(config_path, config)
+    return config
+
+
+def result_style(ok: bool) -> str:
+    return "color: #1a7f37;" if ok else "color: #b42318;"
+
+
+class SettingsDialog(QDialog):
+    """Edit the login and preferences; `saved(Config)` after a successful save."""
+
+    saved = Signal(object)  # Config
+
+    def __init__(
+        self,
+        config: Config,
+        config_path: Path,
+        store: CredentialStore,
+        *,
+        make_backend: BackendFactory = kimai2_backend,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("kimai-tray settings")
+        self.setMinimumWidth(520)
+        self._config = config
+        self._path = config_path
+        self._store = store
+        self._make_backend = make_backend
+        self.last_report: ConnectionReport | None = None
+
+        layout = QVBoxLayout(self)
+        layout.setSpacing(12)
+        server_box = QGroupBox("Kimai server")
+        server_layout = QVBoxLayout(server_box)
+        self.server = ServerFields()
+        self.auth = AuthFields()
+        server_layout.addWidget(self.server)
+        server_layout.addWidget(self.auth)
+        test_row = QHBoxLayout()
+        self.test_button = QPushButton("Test connection")
+        self.test_button.clicked.connect(self.test_connection)
+        self.result_label = QLabel()
+        self.result_label.setWordWrap(True)
+        test_row.addWidget(self.test_button)
+        test_row.addWidget(self.result_label, 1)
+        server_layout.addLayout(test_row)
+        layout.addWidget(server_box)
+
+        prefs_box = QGroupBox("Preferences")
+        prefs = QFormLayout(prefs_box)
+        self.hotkey = QLineEdit(config.preferences.hotkey)
+        self.hotkey.setPlaceholderText("e.g. Ctrl+Alt+K")
+        self.autostart = QCheckBox("Start kimai-tray when I log in")
+        self.autostart.setChecked(config.preferences.autostart)
+        self.notifications = QCheckBox("Show notifications")
+        self.notifications.setChecked(config.preferences.notifications)
+        prefs.addRow("Global hotkey", self.hotkey)
+        prefs.addRow("", self.autostart)
+        prefs.addRow("", self.notifications)
+        layout.addWidget(prefs_box)
+
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+        self.server.url.setText(config.server_url)
+        self.auth.set_auth_kind(config.auth_kind)
+        self.auth.username.setText(config.username)
+        self.auth.ca_bundle.setText(config.ca_bundle)
+        # The stored secret stays in the keyring; an empty field means "keep it".
+        self.auth.secret.setPlaceholderText("Unchanged" if config.configured else "")
+
+    def _draft(self) -> ConnectionDraft:
+        draft = draft_of(self.server, self.auth)
+        if not draft.secret and self._config.configured:
+            try:
+                stored = self._store.load(draft.url, draft.username or None)
+            except KimaiTrayError:
+                stored = None
+            draft = replace(draft, secret=stored or "")
+        return draft
+
+    @async_slot
+    async def test_connection(self) -> None:
+        """Run the doctor checks on the typed values without blocking the UI."""
+        self.test_button.setEnabled(False)
+        self.result_label.setStyleSheet("color: #6e7781;")
+        self.result_label.setText("Testing…")
+        try:
+            report = await check_connection(self._draft(), self._make_backend)
+        finally:
+            self.test_button.setEnabled(True)
+        self.last_report = report
+        self.result_label.setStyleSheet(result_style(report.ok))
+        self.result_label.setText(report.sentence)
+
+    def save(self) -> None:
+        draft = draft_of(self.server, self.auth)
+        preferences = replace(
+            self._config.preferences,
+            hotkey=self.hotkey.text().strip() or Preferences().hotkey,
+            autostart=self.autostart.isChecked(),
+            notifications=self.notifications.isChecked(),
+        )
+        try:
+            config = save_login(
+                draft, replace(self._config, preferences=preferences), self._path, self._store
+            )
+        except KimaiTrayError as exc:
+            self.result_label.setStyleSheet(result_style(False))
+            self.result_label.setText(exc.user_message)
+            return
+        self._config = config
+        self.saved.emit(config)
+        self.accept()

@@ -1,0 +1,282 @@
+"""The system-tray icon: state icon, tooltip, context menu and notifications."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from PySide6.QtCore import QObject, QRect, QTimer, QUrl
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QIcon
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+from kimai_tray.core.state import RunningEntry, TrackerState
+from kimai_tray.core.tracker import RecentEntry
+from kimai_tray.ui.bridge import StateBridge
+from kimai_tray.ui.icons import IconState, icon_state, state_icon
+from kimai_tray.ui.notifications import Notice, Notifier
+
+log = logging.getLogger(__name__)
+
+NOT_CONFIGURED = "Not configured: run kimai-tray login or open Settings"
+RECENT_IN_MENU = 5
+GEOMETRY_TRIES = 12
+GEOMETRY_RETRY_MS = 250
+
+
+class TrayTracker(Protocol):
+    """What the tray needs of `core.tracker.Tracker`."""
+
+    def start(
+        self,
+        project_id: int,
+        activity_id: int,
+        description: str = ...,
+        tags: tuple[str, ...] = ...,
+        begin: datetime | None = ...,
+    ) -> RunningEntry: ...
+    def start_last(self) -> RunningEntry | None: ...
+    def stop(self) -> RunningEntry | None: ...
+    def recent(self, limit: int = ...) -> Sequence[RecentEntry]: ...
+    def wake(self) -> None: ...
+
+
+def format_elapsed(delta: timedelta) -> str:
+    minutes = max(0, int(delta.total_seconds()) // 60)
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+def tooltip_text(state: TrackerState, now: datetime, *, configured: bool = True) -> str:
+    """One line per fact: what runs (or not), what waits, what went wrong."""
+    lines: list[str] = []
+    if not configured:
+        lines.append(NOT_CONFIGURED)
+    run = state.running
+    if run is not None:
+        lines.append(
+            f"{run.project.name} · {run.activity.name} · {format_elapsed(now - run.begin)}"
+        )
+    else:
+        lines.append("Not tracking")
+    if state.pending:
+        lines.append(
+            "1 entry waiting to sync"
+            if state.pending == 1
+            else f"{state.pending} entries waiting to sync"
+        )
+    if state.last_error:
+        lines.append(state.last_error)
+    return "\n".join(lines)
+
+
+def ms_until_next_minute(begin: datetime, now: datetime) -> int:
+    """Milliseconds until the elapsed h:mm display changes (aligned to `begin`, not the clock)."""
+    elapsed_ms = max(0, int((now - begin).total_seconds() * 1000))
+    return 60_000 - elapsed_ms % 60_000
+
+
+class TrayController(QObject):
+    """Owns the QSystemTrayIcon; renders `TrackerState` and routes menu actions to the tracker."""
+
+    def __init__(
+        self,
+        tracker: TrayTracker,
+        bridge: StateBridge,
+        *,
+        toggle_popup: Callable[[], None],
+        quit_app: Callable[[], None],
+        open_settings: Callable[[], None] | None = None,
+        server_url: str | None = None,
+        now: Callable[[], datetime] | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._tracker = tracker
+        self._bridge = bridge
+        self._toggle_popup = toggle_popup
+        self._quit = quit_app
+        self._open_settings = open_settings
+        self._server_url = server_url
+        self._now = now or (lambda: datetime.now().astimezone())
+        self._configured = True
+        self._fast = False
+        self._state = bridge.state
+        self.icon_kind = icon_state(self._state)
+
+        self.tray = QSystemTrayIcon(self)
+        self.menu = QMenu()
+        self.menu.aboutToShow.connect(self.rebuild_menu)
+        self.tray.setContextMenu(self.menu)
+        self.tray.activated.connect(self._on_activated)
+        self.notifier = Notifier(self._show_notice, self._state)
+
+        # Single-shot and re-armed only while a timer runs: an idle tray wakes nothing.
+        self._tick = QTimer(self)
+        self._tick.setSingleShot(True)
+        self._tick.timeout.connect(self._refresh_elapsed)
+
+        bridge.state_changed.connect(self.render)
+        # Follow the desktop switching between light and dark panels.
+        QGuiApplication.styleHints().colorSchemeChanged.connect(self._theme_changed)
+        self.render(self._state)
+        self.rebuild_menu()
+
+    # -- rendering ---------------------------------------------------------------------
+
+    @property
+    def state(self) -> TrackerState:
+        return self._state
+
+    @property
+    def tick_active(self) -> bool:
+        return self._tick.isActive()
+
+    def show(self) -> None:
+        self.tray.show()
+        log.info("kimai-tray: tray shown (icon=%s)", self.icon_kind.value)
+        self._log_geometry(GEOMETRY_TRIES, None)
+
+    def _log_geometry(self, tries_left: int, last: QRect | None) -> None:
+        """Log where the tray host puts the icon (E2E tests and bench click it); start-up only.
+
+        The host embeds and moves the icon asynchronously, so each change within a few bounded
+        retries is logged; the last line is the position to use.
+        """
+        geo = self.tray.geometry()
+        if geo != last and not geo.isEmpty():
+            log.info(
+                "kimai-tray: tray geometry %d,%d,%d,%d", geo.x(), geo.y(), geo.width(), geo.height()
+            )
+            last = geo
+        if tries_left > 0:
+            QTimer.singleShot(GEOMETRY_RETRY_MS, lambda: self._log_geometry(tries_left - 1, last))
+
+    def set_configured(self, configured: bool) -> None:
+        self._configured = configured
+        self._render_tooltip()
+
+    def set_server_url(self, url: str | None) -> None:
+        self._server_url = url
+
+    def set_fast_refresh(self, fast: bool) -> None:
+        """Once a second while the popup is visible (it shows seconds), else once a minute."""
+        self._fast = fast
+        self._schedule_tick()
+
+    def render(self, state: object) -> None:
+        assert isinstance(state, TrackerState)
+        self._state = state
+        kind = icon_state(state)
+        if kind != self.icon_kind or self.tray.icon().isNull():
+            self.icon_kind = kind
+            self.tray.setIcon(self.icon_for(kind))
+        self._render_tooltip()
+        self.notifier.observe(state)
+        self._schedule_tick()
+
+    def _theme_changed(self) -> None:
+        self.tray.setIcon(self.icon_for(self.icon_kind))
+
+    def icon_for(self, kind: IconState) -> QIcon:
+        return state_icon(kind)
+
+    def _render_tooltip(self) -> None:
+        self.tray.setToolTip(tooltip_text(self._state, self._now(), configured=self._configured))
+
+    def _schedule_tick(self) -> None:
+        run = self._state.running
+        if run is None:
+            self._tick.stop()
+            return
+        interval = 1000 if self._fast else ms_until_next_minute(run.begin, self._now())
+        self._tick.start(interval)
+
+    def _refresh_elapsed(self) -> None:
+        self._render_tooltip()
+        self._schedule_tick()
+
+    # -- notifications ------------------------------------------------------------------
+
+    def _show_notice(self, notice: Notice) -> None:
+        icon = (
+            QSystemTrayIcon.MessageIcon.Warning
+            if notice.warning
+            else QSystemTrayIcon.MessageIcon.Information
+        )
+        if self.tray.isVisible():
+            self.tray.showMessage(notice.title, notice.message, icon, 10_000)
+
+    # -- menu ---------------------------------------------------------------------------
+
+    def rebuild_menu(self) -> None:
+        """Rebuilt just before it opens, so the recent list is fresh without polling."""
+        menu = self.menu
+        menu.clear()
+        if self._state.is_running:
+            menu.addAction("Stop", self._stop)
+        else:
+            start = menu.addAction("Start", self._start_last)
+            start.setEnabled(bool(self._recent()))
+        recent = self._recent()
+        if recent:
+            menu.addSection("Recent")
+            for entry in recent:
+                action = QAction(_recent_label(entry), menu)
+                action.triggered.connect(lambda _=False, e=entry: self._restart(e))
+                menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction("Sync now", self._tracker.wake)
+        browser = menu.addAction("Open Kimai in browser", self._open_browser)
+        browser.setEnabled(bool(self._server_url))
+        settings = menu.addAction("Settings…", self._settings)
+        settings.setEnabled(self._open_settings is not None)
+        menu.addSeparator()
+        menu.addAction("Quit", self._quit)
+
+    def action(self, text: str) -> QAction:
+        """The menu action labelled `text` (for tests and accessibility tooling)."""
+        for act in self.menu.actions():
+            if act.text() == text:
+                return act
+        raise KeyError(text)
+
+    def _recent(self) -> list[RecentEntry]:
+        try:
+            return list(self._tracker.recent(RECENT_IN_MENU))
+        except Exception:  # a broken database must not take the menu down
+            log.exception("reading recent entries failed")
+            return []
+
+    def _start_last(self) -> None:
+        self._tracker.start_last()
+
+    def _stop(self) -> None:
+        self._tracker.stop()
+
+    def _restart(self, entry: RecentEntry) -> None:
+        self._tracker.start(entry.project.id, entry.activity.id, entry.description, entry.tags)
+
+    def _open_browser(self) -> None:
+        if self._server_url:
+            QDesktopServices.openUrl(QUrl(self._server_url))
+
+    def _settings(self) -> None:
+        if self._open_settings is not None:
+            self._open_settings()
+
+    def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason == QSystemTrayIcon.ActivationReason.Trigger:
+            log.info("kimai-tray: tray clicked")
+            self._toggle_popup()
+
+    def close(self) -> None:
+        QGuiApplication.styleHints().colorSchemeChanged.disconnect(self._theme_changed)
+        self._tick.stop()
+        self.tray.hide()
+        self.menu.deleteLater()
+
+
+def _recent_label(entry: RecentEntry) -> str:
+    label = f"{entry.project.name} · {entry.activity.name}"
+    return f"{label} — {entry.description}" if entry.description else label
