@@ -12,7 +12,6 @@ from pathlib import Path
 
 from kimai_tray.api.credentials import Credentials
 from kimai_tray.api.kimai2 import Kimai2Client
-
 from kimai_tray.core.catalog import Catalog
 from kimai_tray.core.clock import SystemClock
 from kimai_tray.core.outbox import Outbox
