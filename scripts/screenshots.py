@@ -30,7 +30,11 @@ from kimai_tray.ui.bridge import StateBridge
 from kimai_tray.ui.popup import PopupWindow
 from kimai_tray.ui.settings import SettingsDialog
 
-OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+# KIMAI_TRAY_SCREENSHOTS redirects the output (the test renders into a temp dir).
+OUT = Path(
+    os.environ.get("KIMAI_TRAY_SCREENSHOTS")
+    or Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+)
 
 
 def demo_tracker(home: Path) -> Tracker:

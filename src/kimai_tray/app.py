@@ -19,6 +19,10 @@ if TYPE_CHECKING:
 
     from kimai_tray.context import AppContext
     from kimai_tray.core.backend import KimaiBackend
+    from kimai_tray.core.tracker import Tracker
+    from kimai_tray.ui.away_controller import AwayController
+    from kimai_tray.ui.bridge import StateBridge
+    from kimai_tray.ui.global_hotkeys import GlobalHotkeys
     from kimai_tray.ui.tray import TrayController
 
 log = logging.getLogger(__name__)
@@ -42,28 +46,41 @@ def display_problem(env: Mapping[str, str], platform: str = sys.platform) -> str
     return NO_DISPLAY
 
 
-def run_app(argv: list[str], *, demo: bool) -> int:
+def run_app(argv: list[str], *, demo: bool, profile: str | None = None) -> int:
     """Run the tray app until Quit or SIGINT/SIGTERM; returns the process exit code."""
+    # Before Qt is even imported: a running app (same home) just shows its popup instead.
+    if not demo and _show_running_app():
+        print("kimai-tray is already running: its window was opened.", file=sys.stderr)
+        return 0
     problem = display_problem(os.environ)
     if problem is not None:
         print(problem, file=sys.stderr)
         return 1
     with ExitStack() as stack:
-        return _run(argv, demo=demo, stack=stack)
+        return _run(argv, demo=demo, stack=stack, profile=profile)
 
 
-def _run(argv: list[str], *, demo: bool, stack: ExitStack) -> int:
+def _run(argv: list[str], *, demo: bool, stack: ExitStack, profile: str | None = None) -> int:
     # Qt and the rest are imported only after the display check, so that check stays instant.
+    # The Qt-free modules come first: once PySide6 is loaded, its import hook reads the source
+    # of every module imported after it (bench: cold start).
+    from kimai_tray.context import AppContext
+    from kimai_tray.core.comforts import Comforts
+    from kimai_tray.core.errors import KimaiTrayError
+    from kimai_tray.platform.config import Config
+    from kimai_tray.profile_switch import ProfileSwitcher
+
+    # isort: split
     import qasync
     from PySide6.QtCore import QCoreApplication, QSocketNotifier, Qt, QTimer
     from PySide6.QtWidgets import QApplication, QDialog, QSystemTrayIcon
 
-    from kimai_tray.context import AppContext
-    from kimai_tray.core.errors import KimaiTrayError
-    from kimai_tray.platform.config import Config
     from kimai_tray.ui.bridge import StateBridge
+    from kimai_tray.ui.favourites_menu import FavouritesMenu
+    from kimai_tray.ui.gui_gc import GuiThreadCollector
     from kimai_tray.ui.icons import app_icon
     from kimai_tray.ui.popup import PopupWindow
+    from kimai_tray.ui.profile_menu import install_profiles
     from kimai_tray.ui.tray import TrayController
 
     QCoreApplication.setApplicationName("kimai-tray")
@@ -80,22 +97,37 @@ def _run(argv: list[str], *, demo: bool, stack: ExitStack) -> int:
         home = stack.enter_context(tempfile.TemporaryDirectory(prefix="kimai-tray-demo-"))
         env = {**os.environ, "KIMAI_TRAY_HOME": home}
     try:
-        ctx = AppContext.build(env)
+        ctx = AppContext.build(env, profile=None if demo else profile)
     except KimaiTrayError as exc:  # e.g. a corrupt config file: one sentence, no trace
         print(exc.user_message, file=sys.stderr)
         return 1
     stack.callback(ctx.close)
     stack.callback(logging.getLogger().removeHandler, _log_to_stderr(ctx))
+    if env is not None:
+        # Its own socket too: `KIMAI_TRAY_HOME=<this> kimai-tray toggle` drives the demo.
+        log.info("kimai-tray: demo home %s", env["KIMAI_TRAY_HOME"])
 
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     stack.callback(asyncio.set_event_loop, None)
     stack.callback(loop.close)
+    if not _own_instance(ctx, stack, lambda: popup.show_near(_icon_point(tray))):
+        return 0  # another app won the start-up race; it was asked to show itself
 
     tracker = ctx.tracker  # reads the outbox: the first state is local, no network yet
+    # Owns the active profile's client + supervisor; left profiles keep syncing behind it.
+    switcher = ProfileSwitcher(ctx)
     bridge = StateBridge(tracker.subscribe, tracker.state)
     stack.callback(bridge.close)
-    popup = PopupWindow(tracker, bridge)
+    collector = GuiThreadCollector(app)  # GC only in this thread: see ui/gui_gc.py
+    bridge.state_changed.connect(collector.poke)
+    stack.callback(collector.close)
+    comforts = Comforts.beside(tracker)  # favourites, distinct recents, today/week totals
+    stack.callback(comforts.close)
+    target = ctx.config.preferences.daily_target_minutes
+    popup = PopupWindow(
+        tracker, bridge, comforts=comforts, target_hours=target / 60 if target > 0 else None
+    )
     tasks: list[asyncio.Task[None]] = []
     backends: list[KimaiBackend] = []
     quitting = False
@@ -105,16 +137,27 @@ def _run(argv: list[str], *, demo: bool, stack: ExitStack) -> int:
         if quitting:
             return
         quitting = True
-        tasks.append(loop.create_task(_shutdown(loop, tasks[:], backends)))
+        running = tasks[:]
+
+        async def close_all() -> None:
+            await switcher.aclose()  # the supervisor and other profiles' background syncing
+            await _shutdown(loop, running, backends)
+
+        tasks.append(loop.create_task(close_all()))
 
     # Before anything is shown, so a SIGTERM right after start-up is a clean quit too.
     _install_signal_handlers(loop, request_quit, QSocketNotifier, stack)
     dialogs: list[QDialog] = []  # keeps the open dialog alive; shown modeless (no exec())
 
+    away: list[AwayController] = []  # the idle/lock/sleep watcher, once connect() ran
+
     def use_config(config: object) -> None:
         """A login was saved (wizard or settings): switch the tracker to the new client."""
         assert isinstance(config, Config)
-        ctx.config = config  # the dialog has written the file already
+        for watcher in away:
+            watcher.apply_preferences(config.preferences)
+        # The dialog wrote the file as one server; this puts it back into the active profile.
+        ctx.save_config(config)
         tray.set_server_url(config.server_url or None)
         try:
             backend = ctx.make_backend(config)
@@ -124,7 +167,7 @@ def _run(argv: list[str], *, demo: bool, stack: ExitStack) -> int:
         for old in backends:
             tasks.append(loop.create_task(old.aclose()))
         backends[:] = [backend]
-        tracker.set_backend(backend)
+        switcher.attach(backend)  # the active profile's tracker (it may have been switched)
         tray.set_configured(True)
 
     def show_dialog(dialog: QDialog) -> None:
@@ -138,8 +181,14 @@ def _run(argv: list[str], *, demo: bool, stack: ExitStack) -> int:
     def open_settings() -> None:
         from kimai_tray.ui.settings import SettingsDialog
 
-        dialog = SettingsDialog(ctx.config, ctx.paths.config_file, ctx.credentials)
+        dialog = SettingsDialog(
+            ctx.config,
+            ctx.paths.config_file,
+            ctx.credentials,
+            idle_status=away[0].idle_status if away else None,
+        )
         dialog.saved.connect(use_config)
+        dialog.saved.connect(lambda config: hotkeys.apply(config.preferences))
         show_dialog(dialog)
 
     def open_wizard() -> None:
@@ -159,6 +208,10 @@ def _run(argv: list[str], *, demo: bool, stack: ExitStack) -> int:
         open_settings=None if demo else open_settings,
         server_url=ctx.config.server_url or None,
     )
+    tray.set_favourites_menu(FavouritesMenu(comforts).fill)
+    if not demo:
+        profile_menu = install_profiles(switcher, bridge, popup, tray, with_comforts=True)
+        stack.callback(profile_menu.close)
     popup.visibility_changed.connect(tray.set_fast_refresh)
     popup.visibility_changed.connect(
         lambda shown: log.info("kimai-tray: popup %s", "shown" if shown else "hidden")
@@ -175,9 +228,13 @@ def _run(argv: list[str], *, demo: bool, stack: ExitStack) -> int:
         popup.status_label.setText("No system tray found: Kimai Tray runs in this window.")
         popup.show()
     log.info("kimai-tray: first state rendered (%s)", tray.icon_kind.value)
+    bridge.state_changed.connect(_tray_state_logger(tray))
+    hotkeys = _global_hotkeys(ctx, loop, tray, lambda: popup.show_near(_icon_point(tray)))
+    stack.callback(hotkeys.close)
 
     def connect() -> None:
         """After the first event-loop turn: keyring, client, then the sync supervisor."""
+        away[:] = [_install_away(ctx, stack, tracker, bridge, tray)]
         try:
             backend = _demo_backend(ctx, stack, tray) if demo else _user_backend(ctx, tray)
         except KimaiTrayError as exc:
@@ -186,12 +243,9 @@ def _run(argv: list[str], *, demo: bool, stack: ExitStack) -> int:
             backend = None
         if backend is not None:
             backends.append(backend)
-            tracker.set_backend(backend)
         elif not demo and not ctx.config.configured:
             open_wizard()
-        supervisor = loop.create_task(tracker.run())
-        supervisor.add_done_callback(_log_crash)
-        tasks.append(supervisor)
+        switcher.attach(backend)  # the client (None: offline) and the sync supervisor
 
     QTimer.singleShot(0, connect)
     if os.environ.get(EXIT_AFTER_START_ENV) == "1":
@@ -205,6 +259,81 @@ def _run(argv: list[str], *, demo: bool, stack: ExitStack) -> int:
     return 0
 
 
+def _show_running_app() -> bool:
+    from kimai_tray.instance import show_running_app
+    from kimai_tray.platform.paths import resolve_paths
+
+    return show_running_app(resolve_paths())
+
+
+def _own_instance(ctx: AppContext, stack: ExitStack, show_popup: Callable[[], None]) -> bool:
+    """Own this home's single-instance socket; False when another app already does."""
+    from kimai_tray.instance import CommandHost, instance_socket, show_running_app
+    from kimai_tray.platform.ipc import AlreadyRunningError, InstanceServer
+
+    name, lock = instance_socket(ctx.paths)
+    server = InstanceServer(name, lock, CommandHost(ctx, show_popup).handle)
+    try:
+        server.acquire()
+    except AlreadyRunningError:
+        show_running_app(ctx.paths)
+        return False
+    except OSError as exc:
+        # e.g. a socket path over the OS limit: tracking still works, commands act directly.
+        log.warning("kimai-tray: single-instance socket unavailable: %s", exc)
+        return True
+    stack.callback(server.close)
+    return True
+
+
+def _tray_state_logger(tray: TrayController) -> Callable[[object], None]:
+    """Log each change of the tray icon (tests and the bench time commands by these lines)."""
+    last = [tray.icon_kind]
+
+    def log_change(_state: object) -> None:
+        if tray.icon_kind != last[0]:
+            last[0] = tray.icon_kind
+            log.info("kimai-tray: tray state %s", tray.icon_kind.value)
+
+    return log_change
+
+
+def _global_hotkeys(
+    ctx: AppContext,
+    loop: asyncio.AbstractEventLoop,
+    tray: TrayController,
+    show_popup: Callable[[], None],
+) -> GlobalHotkeys:
+    """Grab the configured hotkeys; the toggle runs the same code as `kimai-tray toggle`."""
+    import argparse
+
+    from PySide6.QtWidgets import QSystemTrayIcon
+
+    from kimai_tray.cli import execute
+    from kimai_tray.ui.global_hotkeys import POPUP, TOGGLE, GlobalHotkeys
+
+    running: set[asyncio.Task[None]] = set()
+
+    async def toggle() -> None:
+        result = await execute(ctx, argparse.Namespace(command="toggle"))
+        log.info("kimai-tray: hotkey toggle: %s", (result.stdout or result.stderr).strip())
+        if result.exit_code != 0:
+            tray.tray.showMessage("kimai-tray", result.stderr.strip())
+
+    def start_toggle() -> None:
+        task = loop.create_task(toggle())
+        running.add(task)
+        task.add_done_callback(running.discard)
+
+    def report(message: str) -> None:
+        warning = QSystemTrayIcon.MessageIcon.Warning
+        tray.tray.showMessage("Global hotkey", message, warning, 10_000)
+
+    hotkeys = GlobalHotkeys({TOGGLE: start_toggle, POPUP: show_popup}, report)
+    hotkeys.apply(ctx.config.preferences)
+    return hotkeys
+
+
 def _log_crash(task: asyncio.Task[None]) -> None:
     # Tracking keeps working offline without the supervisor, but sync stops: say so loudly.
     if not task.cancelled() and task.exception() is not None:
@@ -214,6 +343,24 @@ def _log_crash(task: asyncio.Task[None]) -> None:
 def _icon_point(tray: TrayController) -> QPoint | None:
     geo = tray.tray.geometry()
     return None if geo.isEmpty() else geo.center()
+
+
+def _install_away(
+    ctx: AppContext, stack: ExitStack, tracker: Tracker, bridge: StateBridge, tray: TrayController
+) -> AwayController:
+    """Idle/lock/sleep watcher and reminders (issue 11); after the first turn, as it probes
+    the X server and D-Bus for an idle source."""
+    from kimai_tray.ui.away_controller import install_away_controller
+
+    def notify(title: str, message: str) -> None:
+        if ctx.config.preferences.notifications and tray.tray.isVisible():
+            tray.tray.showMessage(title, message)
+
+    away = install_away_controller(
+        tracker, bridge, ctx.config.preferences, attention=tray.set_attention, notify=notify
+    )
+    stack.callback(away.close)
+    return away
 
 
 def _user_backend(ctx: AppContext, tray: TrayController) -> KimaiBackend | None:

@@ -10,6 +10,7 @@ import logging
 import logging.handlers
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -17,6 +18,7 @@ from kimai_tray.api.logging import RedactingFilter as SecretFilter
 from kimai_tray.platform.config import Config, load_config, save_config
 from kimai_tray.platform.credentials import CredentialStore
 from kimai_tray.platform.paths import AppPaths, resolve_paths
+from kimai_tray.platform.profiles import DEFAULT_PROFILE, config_for, data_dir_for, store_login
 
 if TYPE_CHECKING:
     from kimai_tray.core.backend import KimaiBackend
@@ -68,32 +70,98 @@ class AppContext:
     credentials: CredentialStore
     redactor: RedactingFilter
     _tracker: Tracker | None = field(default=None, repr=False)
+    profile: str = DEFAULT_PROFILE
+    # The file as written (all profiles); `config` is it seen through the active profile.
+    file_config: Config | None = field(default=None, repr=False)
+    # Sentences for the user about databases kept aside on open (see core/recovery.py).
+    notices: list[str] = field(default_factory=list, repr=False)
 
     @classmethod
-    def build(cls, env: dict[str, str] | None = None, *, log_to_file: bool = True) -> AppContext:
-        """Paths (created 0700), logging, then config; raises ConfigError on a corrupt file."""
+    def build(
+        cls,
+        env: dict[str, str] | None = None,
+        *,
+        log_to_file: bool = True,
+        profile: str | None = None,
+    ) -> AppContext:
+        """Paths (created 0700), logging, then config; raises ConfigError on a corrupt file.
+
+        `profile` (default: the one last switched to) picks the server/account to use.
+        """
         paths = resolve_paths(env).ensure()
         redactor = setup_logging(paths) if log_to_file else RedactingFilter()
         config = load_config(paths.config_file)
-        return cls(paths, config, CredentialStore(), redactor)
+        ctx = cls(paths, config, CredentialStore(), redactor, file_config=config)
+        ctx.select_profile(profile)
+        return ctx
+
+    def select_profile(self, name: str | None) -> None:
+        """Use profile `name` (None: the saved choice); call before `tracker` is opened."""
+        from kimai_tray.core.errors import ConfigError
+        from kimai_tray.platform.profiles import find_profile, profile_names
+
+        base = self.file_config or self.config
+        wanted = name if name is not None else base.preferences.profile
+        try:
+            find_profile(base, wanted or DEFAULT_PROFILE)
+        except KeyError:
+            if name is not None:
+                known = ", ".join(profile_names(base))
+                raise ConfigError(f"There is no profile '{name}' (known: {known}).") from None
+            log.warning("the saved profile no longer exists; using the default one")
+            wanted = DEFAULT_PROFILE
+        self.profile = wanted or DEFAULT_PROFILE
+        self.file_config = base
+        self.config = config_for(base, self.profile)
 
     def save_config(self, config: Config) -> None:
-        save_config(self.paths.config_file, config)
-        self.config = config
+        """Save `config` (as seen through the active profile) into that profile's table."""
+        base = self.file_config or config
+        merged = store_login(base, self.profile, config)
+        save_config(self.paths.config_file, merged)
+        self.file_config = merged
+        self.config = config_for(merged, self.profile)
+
+    def profile_data_dir(self, name: str | None = None) -> Path:
+        """The outbox/catalog folder of profile `name` (default: the active one), created."""
+        from kimai_tray.platform.paths import make_private_dir
+
+        directory = data_dir_for(self.paths.data_dir, self.profile if name is None else name)
+        make_private_dir(directory)
+        return directory
+
+    def open_tracker(self, name: str | None = None) -> Tracker:
+        """A new Tracker on profile `name`'s own outbox and catalog (the caller closes it)."""
+        from kimai_tray.core.catalog import Catalog
+        from kimai_tray.core.clock import SystemClock
+        from kimai_tray.core.outbox import Outbox
+        from kimai_tray.core.recovery import open_or_quarantine
+        from kimai_tray.core.tracker import Tracker
+
+        directory = self.profile_data_dir(name)
+        # A damaged or too-new database is kept aside, never a reason not to start.
+        outbox, notice = open_or_quarantine(directory / self.paths.outbox_file.name, Outbox)
+        catalog, catalog_notice = open_or_quarantine(
+            directory / self.paths.catalog_file.name, Catalog
+        )
+        for text in (notice, catalog_notice):
+            if text is not None:
+                log.warning("%s", text)
+                self.notices.append(text)
+        return Tracker(outbox, catalog, SystemClock())
 
     @property
     def tracker(self) -> Tracker:
         """The Tracker on this home's outbox and catalog (opened on first use)."""
         if self._tracker is None:
-            from kimai_tray.core.catalog import Catalog
-            from kimai_tray.core.clock import SystemClock
-            from kimai_tray.core.outbox import Outbox
-            from kimai_tray.core.tracker import Tracker
-
-            self._tracker = Tracker(
-                Outbox(self.paths.outbox_file), Catalog(self.paths.catalog_file), SystemClock()
-            )
+            self._tracker = self.open_tracker()
         return self._tracker
+
+    def adopt_tracker(self, name: str, tracker: Tracker) -> Tracker | None:
+        """Switch to profile `name` with its open `tracker`; returns the previous (not closed)."""
+        self.select_profile(name)
+        previous, self._tracker = self._tracker, tracker
+        return previous
 
     def load_secret(self) -> str | None:
         """The stored secret for the configured server (None when not logged in)."""
@@ -118,7 +186,11 @@ class AppContext:
         if cfg.api_kind == "kimai1":
             from kimai_tray.api.kimai1 import Kimai1Client
 
-            return Kimai1Client(cfg.server_url, cfg.username, secret, ca_bundle=ca_bundle)
+            # Edits Kimai 1 takes only at stop survive a restart in this file.
+            held = self.profile_data_dir() / "kimai1-held.json"
+            return Kimai1Client(
+                cfg.server_url, cfg.username, secret, ca_bundle=ca_bundle, held_file=held
+            )
         from kimai_tray.api.credentials import Credentials
         from kimai_tray.api.kimai2 import Kimai2Client
 

@@ -55,7 +55,9 @@ def run(monkeypatch: pytest.MonkeyPatch, *args: str, stdin: str = "") -> int:
 
 
 def login(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert run(monkeypatch, "login", "--url", "https://k.example/", stdin=TOKEN + "\n") == 0
+    # --api: k.example is not a real server, so nothing to detect over the network.
+    args = ("login", "--url", "https://k.example/", "--api", "kimai2")
+    assert run(monkeypatch, *args, stdin=TOKEN + "\n") == 0
 
 
 def test_login_verifies_then_saves(
@@ -65,7 +67,8 @@ def test_login_verifies_then_saves(
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> None:
-    assert run(monkeypatch, "login", "--url", "https://k.example", stdin="nope\n") == 1
+    args = ("login", "--url", "https://k.example", "--api", "kimai2")
+    assert run(monkeypatch, *args, stdin="nope\n") == 1
     assert memory_keyring.entries == {}
     login(monkeypatch)
     assert memory_keyring.entries == {("kimai-tray", "https://k.example|token"): TOKEN}
@@ -148,5 +151,6 @@ def test_doctor_reports_each_check(
     out = capsys.readouterr().out
     assert out.startswith("ok   reachable:") and "logged in as anna" in out
     backend.down = True
-    assert run(monkeypatch, "doctor", "--url", "https://k.example", stdin=TOKEN) == 1
+    args = ("doctor", "--url", "https://k.example", "--api", "kimai2")
+    assert run(monkeypatch, *args, stdin=TOKEN) == 1
     assert capsys.readouterr().out.startswith("FAIL reachable:")

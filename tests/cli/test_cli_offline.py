@@ -65,7 +65,14 @@ def test_status_idle_when_never_configured(cli: Cli) -> None:
     result = cli.run("status", "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert data == {"state": "idle", "pending": 0, "online": False, "server": None}
+    assert data == {
+        "state": "idle",
+        "pending": 0,
+        "online": False,
+        "server": None,
+        "today": 0,
+        "week": 0,
+    }
 
 
 def test_start_and_stop_offline_are_queued(cli: Cli) -> None:
@@ -81,6 +88,9 @@ def test_start_and_stop_offline_are_queued(cli: Cli) -> None:
     assert status["timesheet"]["id"] is None
     assert status["timesheet"]["begin"][-6] in "+-"  # ISO 8601 with an offset
     assert status["pending"] >= 1
+    # Totals count the running, not yet synced entry (whole seconds).
+    assert isinstance(status["today"], int) and isinstance(status["week"], int)
+    assert status["week"] >= status["today"] >= 0
 
     stopped = cli.run("stop")
     assert stopped.returncode == 0 and stopped.stdout.startswith("Stopped ")

@@ -19,6 +19,7 @@ from kimai_tray.core.errors import (
     ValidationError,
 )
 from kimai_tray.core.outbox import OpKind, OpStatus
+from kimai_tray.core.sync import SETTLE_SECONDS
 from kimai_tray.core.tracker import Tracker
 
 
@@ -28,6 +29,7 @@ def sync(tracker: Tracker):  # type: ignore[no-untyped-def]
 
 def writes(backend: FakeBackend) -> list[str]:
     reads = {"active_timesheets", "timesheets", "customers", "projects", "activities", "tags"}
+    reads.add("timesheet_config")  # read with the catalog (Tracker.refresh_catalog)
     return [c for c in backend.calls if c not in reads]
 
 
@@ -181,13 +183,17 @@ def test_a_restart_with_a_post_in_flight_reconciles_before_resending(
 
 
 def test_a_lost_post_that_never_arrived_is_sent_again(
-    tracker: Tracker, backend: FakeBackend
+    tracker: Tracker, backend: FakeBackend, clock: FakeClock
 ) -> None:
     tracker.start(10, 100)
     backend.fail("start_timesheet", RequestTimeoutError(), after=False)
     # Not resent in the same round: a stalled request might still land a moment later.
     first = sync(tracker)
     assert first.error is not None and first.retry_after is not None and backend.sheets == {}
+    # Nor within the settle time: the stalled request may still commit.
+    waiting = sync(tracker)
+    assert waiting.sent == 0 and writes(backend).count("start_timesheet") == 1
+    clock.advance(SETTLE_SECONDS)
     report = sync(tracker)
     assert report.reconciled == 0 and report.sent == 1 and report.remaining == 0
     assert len(backend.sheets) == 1 and writes(backend).count("start_timesheet") == 2
@@ -332,12 +338,13 @@ def test_discarding_while_the_post_is_in_doubt_deletes_what_landed(
 
 
 def test_discarding_while_the_post_is_in_doubt_and_did_not_land_sends_nothing(
-    tracker: Tracker, backend: FakeBackend
+    tracker: Tracker, backend: FakeBackend, clock: FakeClock
 ) -> None:
     tracker.start(10, 100, "oops")
     backend.fail("start_timesheet", RequestTimeoutError(), after=False)
     sync(tracker)
     tracker.discard_running()
+    clock.advance(SETTLE_SECONDS)
     sync(tracker)
     assert backend.sheets == {} and tracker.state.pending == 0
     assert writes(backend) == ["start_timesheet"]

@@ -206,6 +206,9 @@ def test_kill_9_at_random_moments_never_duplicates_or_loses(sim: object, tmp_pat
         clock.advance(30)
     outbox.close()
     catalog.close()
+    # 40 ms per POST keeps the sync long enough for the kills to land mid-sync (the simulator
+    # used to be this slow by accident: Nagle + delayed ACK, fixed in SimulatorServer).
+    state.faults.add("delay", method="POST", path="/api/timesheets", times=-1, delay=0.04)
     env = {**os.environ, "PYTHONPATH": str(TESTS_DIR)}
     cmd = [sys.executable, "-m", "core.sync_child", str(tmp_path), sim.url, TOKEN, TZ]  # type: ignore[attr-defined]
     rng = random.Random(9)

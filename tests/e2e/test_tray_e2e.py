@@ -25,7 +25,9 @@ from helpers.xvfb_fixtures import start_xvfb
 pytestmark = pytest.mark.xvfb
 
 DEMO_TOKEN = "kimai-tray-demo-token"
-WAIT_S = 20.0
+# Generous: a full CI run loads both cores (Xvfb, trayer, the app and the tests share them).
+WAIT_S = 60.0
+ATTEMPT_S = 5.0  # how long one user action may take to show its effect before it is repeated
 
 
 @dataclass
@@ -36,9 +38,12 @@ class Desktop:
     def xdotool(self, *args: str) -> None:
         subprocess.run(["xdotool", *args], env=self.env, check=True, timeout=10)
 
-    def menu_keys(self, x: int, y: int, *keys: str) -> None:
-        """Open the tray menu (right click on the icon) and press `keys` in it."""
+    def menu_keys(self, app: App, x: int, y: int, *keys: str) -> None:
+        """Open the tray menu (right click on the icon), wait until it opens, press `keys`."""
+        shown = app.count("kimai-tray: menu shown")
         self.xdotool("mousemove", str(x), str(y), "click", "3")
+        # The app logs when the menu is about to show: keys sent earlier would be lost.
+        wait_until("the tray menu", lambda: app.count("kimai-tray: menu shown") > shown, ATTEMPT_S)
         self.xdotool("key", "--delay", "100", *keys)
 
     def search_and_start(self, query: str) -> None:
@@ -85,12 +90,15 @@ def wait_until(what: str, check: Callable[[], object], timeout: float = WAIT_S) 
 
 
 def act_until(what: str, action: Callable[[], None], done: Callable[[], object]) -> None:
-    """Repeat a user action (at most every 2 s) until `done`: the UI may not be ready at first."""
+    """Repeat a user action until `done`: the UI may not be ready at first, or a key got lost.
+
+    Each attempt (the action, e.g. waiting for the menu, and its effect) has ATTEMPT_S.
+    """
     deadline = time.monotonic() + WAIT_S
     while time.monotonic() < deadline:
-        action()
         try:
-            wait_until(what, done, timeout=2.0)
+            action()
+            wait_until(what, done, timeout=ATTEMPT_S)
             return
         except pytest.fail.Exception:
             continue
@@ -108,6 +116,13 @@ class App:
 
     def lines(self) -> list[str]:
         return self.log.read_text().splitlines()
+
+    def count(self, text: str) -> int:
+        return sum(text in line for line in self.lines())
+
+    def quit_requested(self) -> bool:
+        """Quit was chosen: the app logs it at once; shutting down may take longer under load."""
+        return self.proc.poll() is not None or self.count("kimai-tray: quitting") > 0
 
     def wait_line(self, pattern: str) -> re.Match[str]:
         regex = re.compile(pattern)
@@ -167,8 +182,8 @@ def test_tray_click_opens_popup_and_menu_quits(desktop: Desktop, tmp_path: Path)
         # Up from an unselected menu wraps to its last item, which is Quit.
         act_until(
             "Quit from the menu",
-            lambda: desktop.menu_keys(x, y, "Up", "Return"),
-            lambda: app.proc.poll() is not None,
+            lambda: desktop.menu_keys(app, x, y, "Up", "Return"),
+            app.quit_requested,
         )
     finally:
         code = app.close()
@@ -211,15 +226,16 @@ def test_start_in_popup_and_stop_from_menu_reach_the_server(
         # Stop is the menu's first item while a timer runs.
         act_until(
             "the stop on the server",
-            lambda: desktop.menu_keys(x, y, "Down", "Return"),
+            lambda: desktop.menu_keys(app, x, y, "Down", "Return"),
             lambda: not active_timesheets(url),
         )
         desktop.screenshot(tmp_path / "stopped.png")
         act_until(
             "Quit from the menu",
-            lambda: desktop.menu_keys(x, y, "Up", "Return"),
-            lambda: app.proc.poll() is not None,
+            lambda: desktop.menu_keys(app, x, y, "Up", "Return"),
+            app.quit_requested,
         )
     finally:
         code = app.close()
     assert code == 0, app.log.read_text()
+    assert "kimai-tray: stopped" in app.lines()

@@ -1,6 +1,6 @@
-"""detect_api: Kimai 1 over real HTTP; Kimai 2 and non-Kimai answers via httpx.MockTransport.
+"""detect_api over real HTTP against both simulators; a non-Kimai site via httpx.MockTransport.
 
-The MockTransport is the HTTP edge: it stands in for servers this package does not simulate.
+The MockTransport is the HTTP edge: it stands in for a web site that is not Kimai at all.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from kimai1.conftest import MakeServer
 from kimai_tray.api.kimai1 import detect_api
 from kimai_tray.core import errors
 from kimai_tray.simulator.kimai1 import Kimai1SimulatorServer
+from kimai_tray.simulator.server import SimulatorServer
 
 
 def detect_with(handler: httpx.MockTransport | None, url: str) -> str | None:
@@ -37,24 +38,10 @@ def test_detects_kimai1_without_get_version(make_server: MakeServer) -> None:
     assert detect_with(None, server.url) == "kimai1"
 
 
-@pytest.mark.parametrize(
-    ("status", "body"),
-    [
-        (200, {"version": "2.28.0", "versionId": 22800}),
-        (401, {"code": 401, "message": "Unauthorized"}),
-    ],
-)
-def test_detects_kimai2_version_endpoint(status: int, body: dict[str, object]) -> None:
-    seen: list[str] = []
-
-    def kimai2(request: httpx.Request) -> httpx.Response:
-        seen.append(request.url.path)
-        if request.url.path == "/kimai/api/version":
-            return httpx.Response(status, json=body)
-        return httpx.Response(404, text="<html>nope</html>")
-
-    assert detect_with(httpx.MockTransport(kimai2), "https://example.test/kimai") == "kimai2"
-    assert seen == ["/kimai/api/version"]
+def test_detects_kimai2_simulator(simulator: SimulatorServer) -> None:
+    """/api/version answers JSON (401 without credentials): one request decides, no RPC probe."""
+    assert detect_with(None, simulator.url + "/") == "kimai2"
+    assert [(r.method, r.path) for r in simulator.state.requests] == [("GET", "/api/version")]
 
 
 def test_html_site_is_neither() -> None:

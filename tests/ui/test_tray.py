@@ -142,7 +142,9 @@ def test_state_icons_render_distinct_at_22px(qapp: object) -> None:
         (TrackerState(online=True, pending=3), IconState.PENDING),
         (run_state(), IconState.RUNNING),
         (run_state(failed=1), IconState.ERROR),
-        (TrackerState(last_error="The API token was refused."), IconState.ERROR),
+        (TrackerState(online=True, last_error="The API token was refused."), IconState.ERROR),
+        (TrackerState(online=False, pending=2, last_error="unreachable"), IconState.PENDING),
+        (TrackerState(online=False, last_error="unreachable"), IconState.OFFLINE),
     ],
 )
 def test_icon_state_mapping(state: TrackerState, kind: IconState) -> None:

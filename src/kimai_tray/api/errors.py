@@ -69,9 +69,12 @@ def _tls_error(cause: ssl.SSLError, where: str) -> errors.TLSError:
     return errors.TLSError(sentence, detail=f"{where}: TLS {kind}: {reason}")
 
 
-def translate_exception(exc: httpx.HTTPError, request: httpx.Request) -> errors.BackendError:
-    """Map a transport failure; whether the request may have been applied decides the class."""
-    where = _where(request)
+def translate_exception(exc: httpx.HTTPError, request: httpx.Request | str) -> errors.BackendError:
+    """Map a transport failure; whether the request may have been applied decides the class.
+
+    `request` may be a label instead (Kimai 1 names the JSON-RPC method: its path never varies).
+    """
+    where = request if isinstance(request, str) else _where(request)
     name = type(exc).__name__
     if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
         cause = _ssl_cause(exc)
@@ -187,6 +190,14 @@ def check_response(response: httpx.Response, credentials: Credentials) -> None:
             raise errors.PermissionDeniedError(
                 "Kimai refused API access for this account: ask your Kimai admin to grant the "
                 "'API access' permission to your role.",
+                detail=detail,
+                status=status,
+            )
+        if request.method in ("PATCH", "DELETE") and "/api/timesheets/" in request.url.path:
+            # Kimai's TimesheetVoter: a record in a lockdown period or already exported.
+            raise errors.PermissionDeniedError(
+                "Kimai refused to change this entry: it is in a locked period or already "
+                "exported, so ask your Kimai admin to change it.",
                 detail=detail,
                 status=status,
             )

@@ -19,10 +19,13 @@ import logging
 import ssl
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Literal
 
 import httpx
 
+from kimai_tray.api.errors import translate_exception
+from kimai_tray.api.kimai1_held import HeldEdits
 from kimai_tray.api.kimai1_rpc import (
     NO_ACTIVE_RECORDING,
     UNHANDLED,
@@ -30,7 +33,6 @@ from kimai_tray.api.kimai1_rpc import (
     Kimai1MethodMissingError,
     Kimai1RefusedError,
     Kimai1Rpc,
-    translate_httpx_error,
 )
 from kimai_tray.core import errors
 from kimai_tray.core.models import (
@@ -75,6 +77,7 @@ class Kimai1Client:
         transport: httpx.AsyncBaseTransport | None = None,
         ca_bundle: str | None = None,
         timeout: float = 15.0,
+        held_file: Path | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.username = username
@@ -87,10 +90,12 @@ class Kimai1Client:
             headers={"User-Agent": "kimai-tray"},
         )
         self._rpc = Kimai1Rpc(self._http, username, password)
+        # Held in `held_file` (when given) so an app restart before the stop loses nothing.
+        self._held = HeldEdits(held_file, self.base_url)
         # Descriptions of running entries, written at stop (Kimai 1 cannot edit running entries).
-        self._deferred_descriptions: dict[int, str | None] = {}
+        self._deferred_descriptions: dict[int, str | None] = self._held.descriptions
         # Begins asked for at start (offline starts), written at stop: startRecord takes none.
-        self._deferred_begins: dict[int, datetime] = {}
+        self._deferred_begins: dict[int, datetime] = self._held.begins
 
     def __repr__(self) -> str:
         return f"Kimai1Client({self.base_url!r}, user={self.username!r})"
@@ -207,6 +212,7 @@ class Kimai1Client:
                     self._deferred_begins[sheet.id] = draft.begin
                 if draft.description:
                     self._deferred_descriptions[sheet.id] = draft.description
+                self._held.save()
                 return self._with_deferred(sheet)
         # Started, but already stopped by someone else: read it by id (1.3.5) or give up.
         if known_id:
@@ -252,6 +258,7 @@ class Kimai1Client:
         await self._rpc.call("removeTimesheetRecord", timesheet_id)
         self._deferred_descriptions.pop(timesheet_id, None)
         self._deferred_begins.pop(timesheet_id, None)
+        self._held.save()
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -298,6 +305,7 @@ class Kimai1Client:
                 raise Kimai1UnsupportedError(detail=f"update of running entry {timesheet_id}")
             if "description" in fields:
                 self._deferred_descriptions[timesheet_id] = changes.description
+                self._held.save()
             return self._with_deferred(current)
         if "description" not in fields and timesheet_id in self._deferred_descriptions:
             changes = replace(
@@ -324,6 +332,7 @@ class Kimai1Client:
         await self._rpc.call("setTimesheetRecord", record, True)
         self._deferred_descriptions.pop(timesheet_id, None)
         self._deferred_begins.pop(timesheet_id, None)
+        self._held.save()
         return await self._record(timesheet_id)
 
 
@@ -340,7 +349,7 @@ async def detect_api(base_url: str, client: httpx.AsyncClient | None = None) -> 
         try:
             response = await http.get(f"{base}/api/version")
         except httpx.HTTPError as exc:
-            raise translate_httpx_error(exc, "GET /api/version") from None
+            raise translate_exception(exc, "GET /api/version") from None
         # Kimai 2 answers JSON: 200 with a version, or 401/403 without credentials.
         if response.status_code in (200, 401, 403) and isinstance(_json(response), dict):
             return "kimai2"
@@ -348,7 +357,7 @@ async def detect_api(base_url: str, client: httpx.AsyncClient | None = None) -> 
         try:
             response = await http.post(f"{base}/core/json.php", json=body)
         except httpx.HTTPError as exc:
-            raise translate_httpx_error(exc, "POST /core/json.php") from None
+            raise translate_exception(exc, "POST /core/json.php") from None
         envelope = _json(response)
         if isinstance(envelope, dict) and ("result" in envelope or "jsonrpc" in envelope):
             return "kimai1"

@@ -11,11 +11,11 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-import ssl
 from typing import Any
 
 import httpx
 
+from kimai_tray.api.errors import translate_exception
 from kimai_tray.core import errors
 
 log = logging.getLogger(__name__)
@@ -112,7 +112,7 @@ class Kimai1Rpc:
         try:
             response = await self._http.post(RPC_PATH, json=body)
         except httpx.HTTPError as exc:
-            raise translate_httpx_error(exc, method) from None
+            raise translate_exception(exc, method) from None
         log.debug("Kimai 1 %s -> HTTP %s", method, response.status_code)
         return parse_rpc_response(response, method)
 
@@ -174,31 +174,3 @@ def failure_error(method: str, message: str) -> errors.BackendError:
     if message.startswith(_VALIDATION_MESSAGES):
         return errors.ValidationError(form_errors=[message], detail=detail, status=None)
     return Kimai1RefusedError(message, method)
-
-
-def translate_httpx_error(exc: httpx.HTTPError, method: str) -> errors.BackendError:
-    """httpx exceptions -> error tree, split by whether the request may have reached Kimai."""
-    detail = f"{method}: {type(exc).__name__}"
-    if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
-        return errors.ServerUnreachableError(detail=detail)
-    if isinstance(exc, httpx.TimeoutException):
-        return errors.RequestTimeoutError(detail=detail)
-    if isinstance(exc, httpx.ConnectError):
-        if _is_tls_problem(exc):
-            return errors.TLSError(detail=detail)
-        return errors.ServerUnreachableError(detail=detail)
-    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
-        return errors.NotKimaiError(detail=detail)
-    if isinstance(exc, httpx.TransportError):
-        # Read/write broke off after sending: Kimai may have applied the call.
-        return errors.AmbiguousRequestError(detail=detail)
-    return errors.TransportError(detail=detail)
-
-
-def _is_tls_problem(exc: BaseException) -> bool:
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, ssl.SSLError):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return "CERTIFICATE_VERIFY_FAILED" in str(exc)

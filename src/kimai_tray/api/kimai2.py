@@ -16,6 +16,7 @@ from kimai_tray.api.credentials import Credentials
 from kimai_tray.api.datetimes import format_for_kimai, parse_kimai_date, parse_kimai_datetime
 from kimai_tray.api.errors import check_response, not_kimai, translate_exception
 from kimai_tray.core import errors
+from kimai_tray.core.clock_skew import skew_warning
 from kimai_tray.core.models import (
     Activity,
     Customer,
@@ -91,6 +92,7 @@ class Kimai2Client:
         self._credentials = credentials
         self._timezone = timezone
         self._config: TimesheetConfig | None = None
+        self.server_date: str | None = None  # the Date header of the last answer
         warning = insecure_http_warning(self.base_url)
         if warning:
             log.warning("%s", warning)
@@ -123,6 +125,10 @@ class Kimai2Client:
     async def aclose(self) -> None:
         await self._http.aclose()
 
+    def clock_warning(self, local_now: datetime) -> str | None:
+        """A sentence if `local_now` is > 5 min off the server's last Date header."""
+        return skew_warning(self.server_date, local_now)
+
     # -- transport ---------------------------------------------------------------------------
 
     async def _send(
@@ -154,6 +160,8 @@ class Kimai2Client:
             response.status_code,
             (time.monotonic() - started) * 1000,
         )
+        # The server's clock, for the clock-skew check (core/clock_skew.py).
+        self.server_date = response.headers.get("date")
         check_response(response, self._credentials)
         return response
 
@@ -201,6 +209,7 @@ class Kimai2Client:
                 timezone=str(body.get("timezone") or "UTC"),
                 language=body.get("language"),
                 alias=body.get("alias"),
+                first_weekday=_preference(body, "first_weekday"),
             )
         except (KeyError, TypeError, ValueError):
             raise errors.NotKimaiError(detail="GET /api/users/me: unexpected shape") from None
@@ -281,7 +290,12 @@ class Kimai2Client:
         return await self._create(draft)
 
     async def create_timesheet(self, draft: TimesheetDraft) -> Timesheet:
-        return await self._create(draft)
+        created = await self._create(draft)
+        if draft.end is not None and created.end is None:
+            # Punch/fixed-begin modes drop our `end`, so the POST made a running record:
+            # stop it, or a finished offline entry would keep running on the server.
+            return await self.stop_timesheet(created.id)
+        return created
 
     async def _create(self, draft: TimesheetDraft) -> Timesheet:
         body: dict[str, Any] = {"project": draft.project_id, "activity": draft.activity_id}
@@ -368,6 +382,17 @@ class Kimai2Client:
             await self.timesheet_config()
         assert self._config is not None
         return self._config.may_send_times
+
+
+def _preference(body: dict[str, Any], name: str) -> str | None:
+    """A value from /users/me `preferences` ([{name, value}]); absent on some versions."""
+    prefs = body.get("preferences")
+    if not isinstance(prefs, list):
+        return None
+    for pref in prefs:
+        if isinstance(pref, dict) and pref.get("name") == name and pref.get("value"):
+            return str(pref["value"])
+    return None
 
 
 def _ref_id(value: Any) -> int | None:

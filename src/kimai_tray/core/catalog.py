@@ -152,6 +152,12 @@ class Catalog:
     def tags(self) -> list[Tag]:
         return list(self._tags)
 
+    def customers(self) -> list[Customer]:
+        return list(self._customers.values())
+
+    def projects(self) -> list[Project]:
+        return list(self._projects.values())
+
     def is_empty(self) -> bool:
         return not self._projects
 

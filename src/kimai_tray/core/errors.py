@@ -104,7 +104,12 @@ class ValidationError(BackendError):
 
     def _sentence(self) -> str:
         parts = [*self.form_errors]
-        parts += [f"{name}: {' '.join(msgs)}" for name, msgs in self.fields.items() if msgs]
+        # Kimai's messages end with "."; inside the one sentence they must not.
+        parts += [
+            f"{name}: {' '.join(m.rstrip('.') for m in msgs)}"
+            for name, msgs in self.fields.items()
+            if msgs
+        ]
         if not parts:
             return self.default_message
         return "Kimai rejected the entry (" + "; ".join(parts).rstrip(".") + ")."

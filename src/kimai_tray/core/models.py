@@ -27,6 +27,7 @@ class User:
     timezone: str  # IANA name, e.g. "Europe/Berlin": the zone Kimai reads our local strings in
     language: str | None = None
     alias: str | None = None
+    first_weekday: str | None = None  # Kimai preference "monday"/"sunday"; None when unknown
 
 
 class TrackingMode(StrEnum):

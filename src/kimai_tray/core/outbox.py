@@ -64,6 +64,7 @@ class OpKind(StrEnum):
     START = "start"
     STOP = "stop"
     EDIT = "edit"
+    RETIME = "retime"  # an edit that also moves begin/project/activity (PATCHes those too)
     DISCARD = "discard"
 
 
@@ -190,6 +191,9 @@ def quarantine_database(path: Path) -> Path:
 def open_database(path: Path, migrations: dict[int, str], version: int) -> sqlite3.Connection:
     """Open (creating or migrating) a WAL database; raise OutboxError if corrupt or too new."""
     try:
+        # User-only from the first byte (SQLite would follow the umask, often 0644); SQLite
+        # gives the -wal/-shm files the database file's mode.
+        Path(path).touch(mode=0o600, exist_ok=True)
         conn = sqlite3.connect(path, isolation_level=None)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA journal_mode=WAL")
@@ -303,9 +307,36 @@ class Outbox:
             self._add_op(conn, local_id, OpKind.STOP, at)
 
     def record_edit(
-        self, local_id: str, description: str | None, tags: tuple[str, ...] | None, at: datetime
+        self,
+        local_id: str,
+        description: str | None,
+        tags: tuple[str, ...] | None,
+        at: datetime,
+        *,
+        begin: datetime | None = None,
+        project: NamedRef | None = None,
+        activity: NamedRef | None = None,
+        customer: NamedRef | None = None,
     ) -> None:
+        retime = begin is not None or project is not None or activity is not None
         with self._tx() as conn:
+            if begin is not None:
+                conn.execute("UPDATE entries SET begin=? WHERE local_id=?", (_ts(begin), local_id))
+            if project is not None:
+                conn.execute(
+                    "UPDATE entries SET project_id=?, project_name=? WHERE local_id=?",
+                    (project.id, project.name, local_id),
+                )
+            if customer is not None:
+                conn.execute(
+                    "UPDATE entries SET customer_id=?, customer_name=? WHERE local_id=?",
+                    (customer.id, customer.name, local_id),
+                )
+            if activity is not None:
+                conn.execute(
+                    "UPDATE entries SET activity_id=?, activity_name=? WHERE local_id=?",
+                    (activity.id, activity.name, local_id),
+                )
             if description is not None:
                 conn.execute(
                     "UPDATE entries SET description=? WHERE local_id=?", (description, local_id)
@@ -314,7 +345,7 @@ class Outbox:
                 conn.execute(
                     "UPDATE entries SET tags=? WHERE local_id=?", (json.dumps(list(tags)), local_id)
                 )
-            self._add_op(conn, local_id, OpKind.EDIT, at)
+            self._add_op(conn, local_id, OpKind.RETIME if retime else OpKind.EDIT, at)
 
     def record_discard(self, local_id: str, at: datetime) -> None:
         """Discard an entry: drop unsent ops; queue a DELETE only if the server may have it."""

@@ -39,6 +39,7 @@ from kimai_tray.core.backend import KimaiBackend
 from kimai_tray.core.catalog import Catalog
 from kimai_tray.core.clock import Clock
 from kimai_tray.core.errors import (
+    AmbiguousRequestError,
     BackendError,
     NotFoundError,
     PermissionDeniedError,
@@ -52,6 +53,10 @@ log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 PERMANENT = (ValidationError, NotFoundError, PermissionDeniedError)
+# A POST that timed out may still be running on the server (PHP's max_execution_time is 30 s,
+# proxies give up after 60 s). Before resending one that reconciliation did not find, wait
+# this long after the ambiguous attempt, so a late commit is found instead of duplicated.
+SETTLE_SECONDS = 90.0
 MATCH_WINDOW = timedelta(seconds=60)
 
 
@@ -111,6 +116,9 @@ class SyncEngine:
         self._clock = clock
         self.backoff = Backoff(rng or random.Random())
         self._sleep = sleep
+        # op seq -> monotonic time of its last ambiguous attempt (this process only: after a
+        # restart the old process and its connections are gone).
+        self._ambiguous_at: dict[int, float] = {}
 
     async def sync_once(self, backend: KimaiBackend) -> SyncReport:
         """Send every open op in order; stop at the first retryable or account-wide error."""
@@ -187,6 +195,16 @@ class SyncEngine:
         elif op.kind is OpKind.EDIT:
             changes = TimesheetChanges.of(description=entry.description, tags=entry.tags)
             await self._idempotent(lambda: backend.update_timesheet(tid, changes))
+        elif op.kind is OpKind.RETIME:
+            # The entry's current fields, so a resend or a later retime is still exact.
+            changes = TimesheetChanges.of(
+                begin=entry.begin,
+                project_id=entry.project.id,
+                activity_id=entry.activity.id,
+                description=entry.description,
+                tags=entry.tags,
+            )
+            await self._idempotent(lambda: backend.update_timesheet(tid, changes))
         elif op.kind is OpKind.DISCARD:
             # 404: already gone (an earlier DELETE landed, or it was deleted in the web UI).
             with contextlib.suppress(NotFoundError):
@@ -213,6 +231,14 @@ class SyncEngine:
             if found is not None:
                 self._adopt(entry, found, op)
                 return "reconciled"
+            since = self._ambiguous_at.get(op.seq)
+            if since is not None and self._clock.monotonic() - since < SETTLE_SECONDS:
+                raise _RoundStoppedError(
+                    AmbiguousRequestError(
+                        "A change sent earlier may still be arriving at Kimai; "
+                        "kimai-tray checks again before resending it."
+                    )
+                )
         if entry.discarded:
             # Discarded while its POST was in doubt and it did not land: never send it now.
             self._outbox.mark_done([op.seq])
@@ -221,7 +247,7 @@ class SyncEngine:
         folded = [
             o.seq
             for o in self._outbox.open_ops()
-            if o.entry_id == entry.local_id and o.kind in (OpKind.STOP, OpKind.EDIT)
+            if o.entry_id == entry.local_id and o.kind in (OpKind.STOP, OpKind.EDIT, OpKind.RETIME)
         ]
         draft = TimesheetDraft(
             project_id=entry.project.id,
@@ -240,6 +266,7 @@ class SyncEngine:
                 raise
             found = await self._reconcile(backend, entry)
             if found is None:
+                self._ambiguous_at[op.seq] = self._clock.monotonic()
                 raise  # stays in flight: the next round reconciles again before resending
             self._adopt(entry, found, op)
             return "reconciled"
@@ -259,20 +286,30 @@ class SyncEngine:
         around = await self._call(
             backend.timesheets(begin=entry.begin - MATCH_WINDOW, end=entry.begin + MATCH_WINDOW)
         )
+        # An edit made while the POST was in doubt changed the local description but not the
+        # one that was sent: then a record with the same project, activity and begin is ours
+        # too (an exact description still wins). Found by tests/reliability/test_faults.py.
+        edited = any(
+            o.entry_id == entry.local_id and o.kind is OpKind.EDIT for o in self._outbox.open_ops()
+        )
         best: Timesheet | None = None
+        best_exact = False
         for ts in [*active, *around]:
             if (
                 ts.project_id != entry.project.id
                 or ts.activity_id != entry.activity.id
-                or (ts.description or "") != entry.description
                 or abs(ts.begin - entry.begin) >= MATCH_WINDOW
             ):
+                continue
+            exact = (ts.description or "") == entry.description
+            if not exact and not edited:
                 continue
             owner = self._outbox.entry_by_timesheet(ts.id)
             if owner is not None and owner.local_id != entry.local_id:
                 continue  # another local entry already owns this record
-            if best is None or abs(ts.begin - entry.begin) < abs(best.begin - entry.begin):
-                best = ts
+            closer = best is None or abs(ts.begin - entry.begin) < abs(best.begin - entry.begin)
+            if (exact and not best_exact) or (exact == best_exact and closer):
+                best, best_exact = ts, exact
         return best
 
     # -- external changes -----------------------------------------------------------------

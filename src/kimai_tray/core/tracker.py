@@ -77,6 +77,11 @@ class Tracker:
     def state(self) -> TrackerState:
         return self._state
 
+    @property
+    def backend(self) -> KimaiBackend | None:
+        """The attached client (the running app's), or None while offline-only."""
+        return self._backend
+
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
         """Call `callback(state)` on every change; returns the unsubscribe function."""
         self._subscribers.append(callback)
@@ -156,16 +161,59 @@ class Tracker:
             return None
         return self.start(last.project.id, last.activity.id, last.description, last.tags)
 
-    def stop(self) -> RunningEntry | None:
-        """Stop the running timer at the clicked time; returns what was stopped."""
+    def stop(self, at: datetime | None = None) -> RunningEntry | None:
+        """Stop the running timer at the clicked time (or `at`); returns what was stopped.
+
+        `at` lets the away dialog end the entry when the user left: the sync sends
+        PATCH end=<at>, never /stop (which would use the server's now).
+        """
         running = self.outbox.running()
         if running is None:
             return None
         now = self._clock.now()
-        self.outbox.record_stop(running.local_id, max(now, running.begin), now)
+        end = now if at is None else min(at, now)
+        self.outbox.record_stop(running.local_id, max(end, running.begin), now)
         self._publish()
         self.wake()
         return running.as_running()
+
+    def add_finished_entry(
+        self,
+        project_id: int,
+        activity_id: int,
+        begin: datetime,
+        end: datetime,
+        description: str = "",
+        tags: tuple[str, ...] = (),
+    ) -> Entry:
+        """Record a finished entry (one POST with begin and end); durable on return.
+
+        Like `start`, it ends a timer still running at `begin`.
+        """
+        if end < begin:
+            raise KimaiTrayError("An entry cannot end before it begins.")
+        now = self._clock.now()
+        project = self.catalog.project(project_id)
+        activity = self.catalog.activity(activity_id)
+        customer = self.catalog.customer(project.customer_id) if project else None
+        entry = Entry(
+            local_id=new_local_id(),
+            timesheet_id=None,
+            customer=NamedRef(
+                project.customer_id if project else 0,
+                customer.name if customer else (project.customer_name if project else ""),
+            ),
+            project=NamedRef(project_id, project.name if project else f"#{project_id}"),
+            activity=NamedRef(activity_id, activity.name if activity else f"#{activity_id}"),
+            begin=begin,
+            end=end,
+            description=description,
+            tags=tuple(tags),
+        )
+        self.outbox.record_start(entry, now)
+        self._publish()
+        self.wake()
+        return entry
 
     def toggle(self) -> RunningEntry | None:
         """Stop if running, else start the last entry again."""
@@ -175,16 +223,43 @@ class Tracker:
         return self.start_last()
 
     def edit_running(
-        self, description: str | None = None, tags: tuple[str, ...] | None = None
+        self,
+        description: str | None = None,
+        tags: tuple[str, ...] | None = None,
+        *,
+        begin: datetime | None = None,
+        project_id: int | None = None,
+        activity_id: int | None = None,
     ) -> RunningEntry | None:
+        """Change the running entry; a new begin/project/activity is PATCHed too (offline ok)."""
         running = self.outbox.running()
-        if running is None or (description is None and tags is None):
+        fields = (description, tags, begin, project_id, activity_id)
+        if running is None or all(f is None for f in fields):
             return running.as_running() if running else None
+        now = self._clock.now()
+        if begin is not None and begin > now:
+            raise KimaiTrayError("The start time cannot be in the future.")
+        if begin is not None:
+            begin = begin.replace(microsecond=0)  # Kimai keeps whole seconds only
+        project_ref = customer_ref = activity_ref = None
+        if project_id is not None:
+            project = self.catalog.project(project_id)
+            customer = self.catalog.customer(project.customer_id) if project else None
+            project_ref = NamedRef(project_id, project.name if project else f"#{project_id}")
+            if project is not None:
+                customer_ref = NamedRef(project.customer_id, customer.name if customer else "")
+        if activity_id is not None:
+            activity = self.catalog.activity(activity_id)
+            activity_ref = NamedRef(activity_id, activity.name if activity else f"#{activity_id}")
         self.outbox.record_edit(
             running.local_id,
             description,
             tuple(tags) if tags is not None else None,
-            self._clock.now(),
+            now,
+            begin=begin,
+            project=project_ref,
+            activity=activity_ref,
+            customer=customer_ref,
         )
         self._publish()
         self.wake()
@@ -236,6 +311,10 @@ class Tracker:
         self.wake()
 
     # -- network ----------------------------------------------------------------------------
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
 
     def set_backend(self, backend: KimaiBackend | None) -> None:
         self._backend = backend
@@ -293,9 +372,15 @@ class Tracker:
         projects = await backend.projects()
         activities = await backend.activities()
         tags = await backend.tags()
+        # The tracking mode is slow-changing data too: the client caches it, so the first start
+        # after launch is one POST (not a config GET, then the POST), and mode changes show up.
+        with contextlib.suppress(BackendError):
+            await backend.timesheet_config()
         self.catalog.replace_all(customers, projects, activities, tags)
         self._online = True
         self._publish()
+        # The bench waits for this line to measure memory with the catalog loaded.
+        log.info("catalog refreshed: %d projects, %d activities", len(projects), len(activities))
 
     def wake(self) -> None:
         """Make `run()` sync immediately."""

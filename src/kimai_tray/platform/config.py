@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from kimai_tray.core.errors import ConfigError
+from kimai_tray.platform.profiles import Profile, parse_profiles, profiles_toml
 
 AuthKind = Literal["token", "legacy"]
 ApiKind = Literal["kimai2", "kimai1"]
@@ -32,8 +33,18 @@ class Preferences:
     hotkey: str = "Ctrl+Alt+K"
     autostart: bool = False
     notifications: bool = True
-    idle_minutes: int = 10
+    idle_minutes: int = 5  # away this long while a timer runs -> the return dialog
     reminder_minutes: int = 0
+    # Reminders and work hours (read by platform/away_prefs.py).
+    reminders: bool = True
+    work_days: str = "mon,tue,wed,thu,fri"
+    work_start: str = "09:00"
+    work_end: str = "17:00"
+    stop_on_logout: bool = False  # shutdown/logout with a timer running: keep it (default)
+    profile: str = ""  # the active profile; "" is the [server] table ("default")
+    # Global hotkeys: `hotkey` (the original field) opens the popup; this one toggles.
+    toggle_hotkey: str = "Ctrl+Alt+T"
+    daily_target_minutes: int = 0  # popup progress bar towards this; 0 = no daily target
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +57,7 @@ class Config:
     api_kind: ApiKind = "kimai2"
     ca_bundle: str = ""
     preferences: Preferences = field(default_factory=Preferences)
+    profiles: tuple[Profile, ...] = ()  # [profiles.NAME] tables: further servers/accounts
 
     @property
     def configured(self) -> bool:
@@ -109,6 +121,7 @@ def to_toml(config: Config) -> str:
     lines.append("[preferences]")
     for f in fields(Preferences):
         lines.append(f"{f.name} = {_toml_value(getattr(config.preferences, f.name))}")
+    lines += profiles_toml(config.profiles, _toml_value)
     return "\n".join(lines) + "\n"
 
 
@@ -136,7 +149,9 @@ def _from_mapping(data: Mapping[str, Any], path: Path, text: str) -> Config:
         raise fail("server", "'server' must be a table")
     if not isinstance(prefs, dict):
         raise fail("preferences", "'preferences' must be a table")
-    for table in (data, server, prefs):
+    profile_tables = data.get("profiles", {})
+    nested = list(profile_tables.values()) if isinstance(profile_tables, dict) else []
+    for table in (data, server, prefs, *(t for t in nested if isinstance(t, dict))):
         for key in table:
             if key.lower() in _SECRET_KEYS:
                 raise fail(key, f"'{key}' does not belong here (secrets live in the keyring)")
@@ -171,6 +186,7 @@ def _from_mapping(data: Mapping[str, Any], path: Path, text: str) -> Config:
         api_kind=api,
         ca_bundle=text_value("ca_bundle", ""),
         preferences=replace(defaults, **values),  # type: ignore[arg-type]
+        profiles=parse_profiles(data, fail),
     )
 
 

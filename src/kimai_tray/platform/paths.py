@@ -45,11 +45,14 @@ class AppPaths:
 
 def make_private_dir(directory: Path) -> None:
     """Create `directory` with mode 0700, tightening an existing one we own."""
+    # Parents we create (e.g. a fresh KIMAI_TRAY_HOME) get 0700 too, not the umask's 0755.
+    created = [p for p in (directory, *directory.parents) if not p.exists()]
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     # mkdir's mode is filtered by the umask and ignored for existing dirs; a data dir
     # holding timesheets must not be world-readable, so set it explicitly.
     if os.name == "posix":
-        directory.chmod(0o700)
+        for path in {directory, *created}:
+            path.chmod(0o700)
 
 
 def resolve_paths(env: dict[str, str] | None = None) -> AppPaths:

@@ -45,6 +45,7 @@ class SimUser:
     permissions: set[str]
     tokens: set[str] = field(default_factory=set)
     api_password: str | None = None  # the legacy X-AUTH-TOKEN secret
+    first_weekday: str = "monday"  # Kimai user preference `first_weekday` (monday|sunday)
 
     def __repr__(self) -> str:  # secrets never appear in reprs
         return f"SimUser(id={self.id}, username={self.username!r})"

@@ -46,7 +46,10 @@ def user_json(u: SimUser) -> JSON:
         "teams": [],
         "roles": list(u.roles),
         "memberships": [],
-        "preferences": [{"name": "timezone", "value": u.timezone}],
+        "preferences": [
+            {"name": "timezone", "value": u.timezone},
+            {"name": "first_weekday", "value": u.first_weekday},
+        ],
     }
 
 

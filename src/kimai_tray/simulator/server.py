@@ -40,7 +40,9 @@ class SimulatorServer:
         """Return once the server accepts connections."""
         if self._thread is not None:
             return
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # proto=IPPROTO_TCP: asyncio sets TCP_NODELAY on accepted sockets only when the
+        # listener's proto says TCP; with proto 0 Nagle + delayed ACK cost 40 ms a response.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         # SO_REUSEADDR lets a restart bind the same port while old sockets sit in TIME_WAIT.
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.port))

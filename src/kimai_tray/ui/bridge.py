@@ -36,5 +36,15 @@ class StateBridge(QObject):
         self._state = state
         self.state_changed.emit(state)
 
+    def rebind(
+        self,
+        subscribe: Callable[[Callable[[TrackerState], None]], Callable[[], None]],
+        initial: TrackerState,
+    ) -> None:
+        """Follow another tracker (a profile switch) and emit its state at once."""
+        self._unsubscribe()
+        self._unsubscribe = subscribe(self._on_state)
+        self._on_state(initial)
+
     def close(self) -> None:
         self._unsubscribe()

@@ -34,7 +34,9 @@ def resources_dir() -> Path:
 
 def icon_state(state: TrackerState) -> IconState:
     """The single icon that best summarises `state` (errors that need the user win)."""
-    if state.failed or state.last_error:
+    # Offline, `last_error` only says the server is unreachable: that is the offline/pending
+    # icon's job, not an error the user must act on (a refused token comes back online=True).
+    if state.failed or (state.last_error and state.online):
         return IconState.ERROR
     if state.is_running:
         return IconState.RUNNING

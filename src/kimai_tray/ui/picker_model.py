@@ -28,9 +28,13 @@ class PickerRow:
     tags: tuple[str, ...] = ()
     recent: bool = False
     inactive: bool = False
+    badge: str = ""  # e.g. "★ 1": favourite mark and its number key, drawn at the right
+    create: str = ""  # "Create activity 'X' in project Y": the row's whole text (core/creation)
 
     @property
     def title(self) -> str:
+        if self.create:
+            return self.create
         return f"{self.project.name} · {self.activity.name}"
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 
@@ -19,10 +20,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kimai_tray.core.errors import KimaiTrayError
+from kimai_tray.core.backend import KimaiBackend
+from kimai_tray.core.comforts import Comforts
+from kimai_tray.core.errors import BackendError, KimaiTrayError
+from kimai_tray.core.rules import ServerRules
 from kimai_tray.core.state import TrackerState
+from kimai_tray.core.timeparse import parse_start
 from kimai_tray.core.tracker import Tracker
 from kimai_tray.ui.bridge import StateBridge
+from kimai_tray.ui.comforts_panel import TotalsBar, favourite_of_row, quick_index, quick_rows
+from kimai_tray.ui.create_activity import ActivityCreator, creation_rows
 from kimai_tray.ui.picker_model import MAX_ROWS, PickerModel, PickerRow, rows_for
 from kimai_tray.ui.widgets import POPUP_STYLE, PickerDelegate
 
@@ -40,7 +47,8 @@ def format_elapsed(seconds: float) -> str:
 
 def status_text(state: TrackerState) -> tuple[str, bool]:
     """The status line sentence and whether it is an error."""
-    if state.last_error:
+    # Offline, last_error only says "unreachable": "Offline — N waiting" is the useful line.
+    if state.last_error and state.online:
         return state.last_error, True
     if state.failed:
         noun = "entry" if state.failed == 1 else "entries"
@@ -72,7 +80,13 @@ class PopupWindow(QWidget):
     visibility_changed = Signal(bool)
 
     def __init__(
-        self, tracker: Tracker, bridge: StateBridge, parent: QWidget | None = None
+        self,
+        tracker: Tracker,
+        bridge: StateBridge,
+        parent: QWidget | None = None,
+        *,
+        comforts: Comforts | None = None,
+        target_hours: float | None = None,
     ) -> None:
         # Qt.Popup grabs the keyboard oddly on some WMs and cannot hold text focus reliably;
         # a frameless always-on-top Tool window behaves like a popup and accepts typing.
@@ -84,6 +98,14 @@ class PopupWindow(QWidget):
         )
         self._tracker = tracker
         self._bridge = bridge
+        self._comforts = comforts
+        self._retarget = False  # the picker is re-booking the running entry
+        self.target_hours = target_hours
+        self._refresh_task: asyncio.Future[None] | None = None
+        self._creator = ActivityCreator(tracker, self)
+        self._creator.finished.connect(self._created)
+        # A new project has no activity yet: search it so its (global) activities show.
+        self._creator.project_created.connect(lambda name: self.search.setText(name))
         self.hide_on_deactivate = True
         self.setAttribute(Qt.WidgetAttribute.WA_TranslucentBackground)
         self.setObjectName("popupWindow")
@@ -106,6 +128,9 @@ class PopupWindow(QWidget):
         header = QLabel("Kimai")
         header.setObjectName("header")
         layout.addWidget(header)
+        self.totals_bar = TotalsBar()
+        self.totals_bar.setVisible(comforts is not None)
+        layout.addWidget(self.totals_bar)
         layout.addWidget(_separator())
 
         self._stack = QStackedWidget()
@@ -156,6 +181,16 @@ class PopupWindow(QWidget):
         self.started_label = QLabel()
         self.started_label.setObjectName("customer")
         lay.addWidget(self.started_label)
+        begin_row = QHBoxLayout()
+        self.running_begin = QLineEdit()
+        self.running_begin.setPlaceholderText('Started earlier? "-20m", "9:15"')
+        self.running_begin.editingFinished.connect(self._save_running_begin)
+        self.change_button = QPushButton("Change…")
+        self.change_button.setToolTip("Book the running entry on another project or activity")
+        self.change_button.clicked.connect(self.begin_change_target)
+        begin_row.addWidget(self.running_begin, 1)
+        begin_row.addWidget(self.change_button)
+        lay.addLayout(begin_row)
         lay.addSpacing(6)
         title = QLabel("DESCRIPTION")
         title.setObjectName("sectionTitle")
@@ -193,7 +228,10 @@ class PopupWindow(QWidget):
         self.tags = QLineEdit()
         self.tags.setPlaceholderText("Tags")
         self.tags.setToolTip("Tags, comma separated")
-        for field in (self.description, self.tags):
+        self.started_at = QLineEdit()
+        self.started_at.setPlaceholderText("Now")
+        self.started_at.setToolTip('Started at: "-15m", "20 min ago" or "9:15"')
+        for field in (self.description, self.tags, self.started_at):
             field.returnPressed.connect(self.start_selected)
         self.start_button = QPushButton("▶  Start")
         self.start_button.setObjectName("primary")
@@ -207,11 +245,13 @@ class PopupWindow(QWidget):
         fields.setSpacing(6)
         fields.addWidget(self.description, 3)
         fields.addWidget(self.tags, 2)
+        fields.addWidget(self.started_at, 1)
         lay.addLayout(fields)
         lay.addWidget(self.start_button)
         QWidget.setTabOrder(self.search, self.description)
         QWidget.setTabOrder(self.description, self.tags)
-        QWidget.setTabOrder(self.tags, self.start_button)
+        QWidget.setTabOrder(self.tags, self.started_at)
+        QWidget.setTabOrder(self.started_at, self.start_button)
         return page
 
     # -- showing ------------------------------------------------------------------------
@@ -243,7 +283,10 @@ class PopupWindow(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         super().showEvent(event)
+        self._retarget = False
         self._render(self._bridge.state)
+        # Not from inside this C++ virtual call: start the refresh from the event loop.
+        QTimer.singleShot(0, self.refresh_comforts)
         if self._bridge.state.is_running:
             self._timer.start()
             self.running_description.setFocus()
@@ -270,9 +313,74 @@ class PopupWindow(QWidget):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         if event.key() == Qt.Key.Key_Escape:
+            if self._retarget:  # leave "change project" without changing anything
+                self._retarget = False
+                self._render(self._bridge.state)
+                return
             self.hide()
             return
+        if self._is_pin_key(event) and self._bridge.state.is_running and not self._retarget:
+            self.toggle_running_favourite()
+            return
         super().keyPressEvent(event)
+
+    # -- comforts: favourites, recents, totals ---------------------------------------------
+
+    @staticmethod
+    def _is_pin_key(event: QKeyEvent) -> bool:
+        return (
+            event.key() == Qt.Key.Key_D and event.modifiers() == Qt.KeyboardModifier.ControlModifier
+        )
+
+    def refresh_comforts(self) -> None:
+        """Re-read the server's recent timesheets in the background, then re-render."""
+        backend = self._tracker.backend
+        if self._comforts is None or backend is None:
+            return
+        if self._refresh_task is not None and not self._refresh_task.done():
+            return
+        # ensure_future: the qasync loop is the current one, also when a Qt key event (not a
+        # coroutine) calls this.
+        self._refresh_task = asyncio.ensure_future(self._refresh(backend))
+
+    async def _refresh(self, backend: KimaiBackend) -> None:
+        assert self._comforts is not None
+        try:
+            await self._comforts.refresh(backend)
+        except BackendError as exc:
+            log.info("comforts refresh failed: %s", type(exc).__name__)
+            return
+        self._render(self._bridge.state)
+
+    def _show_totals(self) -> None:
+        if self._comforts is not None:
+            self.totals_bar.show_totals(self._comforts.totals(self.target_hours))
+
+    def toggle_running_favourite(self) -> None:
+        if self._comforts is None:
+            return
+        pinned = self._comforts.toggle_running()
+        if pinned is not None:
+            text = "★ Added to favourites" if pinned else "Removed from favourites"
+            self.status_label.setText(text)
+
+    def toggle_selected_favourite(self) -> None:
+        row = self.selected_row()
+        if self._comforts is None or row is None or row.inactive:
+            return
+        self._comforts.toggle_favourite(favourite_of_row(row))
+        self._refilter(self.search.text())
+
+    def begin_change_target(self) -> None:
+        """Show the picker; the row picked next re-books the running entry instead."""
+        if not self._bridge.state.is_running:
+            return
+        self._retarget = True
+        self._stack.setCurrentWidget(self._idle_page)
+        self.search.clear()
+        self._refilter("")
+        self.start_button.setText("✓  Change")
+        self.search.setFocus()
 
     # -- rendering ----------------------------------------------------------------------
 
@@ -283,8 +391,13 @@ class PopupWindow(QWidget):
         self.status_label.setText(f"{glyph}  {text}")
         self.status_label.setObjectName("statusError" if is_error else "status")
         self.status_label.setStyleSheet("")  # re-apply the object-name rule
+        self._show_totals()
         running = state.running
-        if running is not None:
+        if running is None:
+            self._retarget = False
+        if running is not None and self._retarget:
+            pass  # the picker is open to change the running entry's project/activity
+        elif running is not None:
             self._stack.setCurrentWidget(self._running_page)
             self.customer_label.setText(running.customer.name)
             self.path_label.setText(f"{running.project.name} · {running.activity.name}")
@@ -296,6 +409,8 @@ class PopupWindow(QWidget):
                 self.running_description.setText(running.description)
             if not self.running_tags.hasFocus():
                 self.running_tags.setText(", ".join(running.tags))
+            if not self.running_begin.hasFocus():
+                self.running_begin.clear()
             self._tick()
             if self.isVisible():
                 self._timer.start()
@@ -306,8 +421,11 @@ class PopupWindow(QWidget):
                 self.search.clear()
                 self.description.clear()
                 self.tags.clear()
+                self.started_at.clear()
                 if self.isVisible():
                     self.search.setFocus()
+            if self.start_button.text() != "▶  Start":  # after re-booking ("✓  Change")
+                self.start_button.setText("▶  Start")
             self._refilter(self.search.text())
 
     def _tick(self) -> None:
@@ -318,9 +436,20 @@ class PopupWindow(QWidget):
         self.elapsed_label.setText(format_elapsed(elapsed))
 
     def _refilter(self, query: str) -> None:
-        recent = self._tracker.recent(RECENT_COUNT) if not query.strip() else []
         matches = self._tracker.catalog.search(query, MAX_ROWS)
-        self.model.set_rows(rows_for(query, recent, matches))
+        if self._comforts is not None and not query.strip():
+            # Favourites (★) first, then distinct recents; the first nine start with 1..9.
+            quick = quick_rows(self._comforts.favourites(), self._comforts.recents(RECENT_COUNT))
+            self.model.set_rows([*quick, *rows_for(query, [], matches)][:MAX_ROWS])
+            self.list_title.setText("FAVOURITES AND RECENT" if quick else "PROJECTS AND ACTIVITIES")
+            self._select_row(self._first_selectable(0, 1))
+            return
+        recent = self._tracker.recent(RECENT_COUNT) if not query.strip() else []
+        rows = rows_for(query, recent, matches)
+        # Nothing matched: offer "Create activity 'X' in project Y" (not while re-booking).
+        if not self._retarget:
+            rows += creation_rows(query, self._tracker, rows, self._last_project())
+        self.model.set_rows(rows)
         self.list_title.setText("RECENT" if recent else "PROJECTS AND ACTIVITIES")
         self._select_row(self._first_selectable(0, 1))
 
@@ -336,6 +465,16 @@ class PopupWindow(QWidget):
                 return True
             if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
                 self.start_selected()
+                return True
+            quick = quick_index(event, not self.search.text())
+            if quick is not None and self._comforts is not None:
+                picked = self.model.row_at(quick)
+                if picked is not None and picked.badge:  # only the numbered quick rows
+                    self._select_row(quick)
+                    self.start_selected()
+                return True
+            if self._is_pin_key(event):
+                self.toggle_selected_favourite()
                 return True
         return super().eventFilter(watched, event)
 
@@ -375,14 +514,76 @@ class PopupWindow(QWidget):
         row = self.selected_row()
         if row is None or row.inactive:
             return
-        description = self.description.text().strip() or row.description
-        tags = parse_tags(self.tags.text()) or row.tags
+        if row.create:
+            tags = parse_tags(self.tags.text())
+            self._creator.create_and_start(row, self.description.text().strip(), tags)
+            return
         try:
-            self._tracker.start(row.project.id, row.activity.id, description, tags)
+            if self._retarget:
+                self._tracker.edit_running(project_id=row.project.id, activity_id=row.activity.id)
+                self._retarget = False
+                self._render(self._bridge.state)
+                return
+            description = self.description.text().strip() or row.description
+            tags = parse_tags(self.tags.text()) or row.tags
+            begin = self._parse_begin(self.started_at.text())
+            self._tracker.start(row.project.id, row.activity.id, description, tags, begin=begin)
         except KimaiTrayError as exc:
             self.status_label.setText(exc.user_message)
             return
         self.hide()
+
+    def _parse_begin(self, text: str) -> datetime | None:
+        """None for "now" (the tracker stamps the click); else the typed past instant."""
+        if not text.strip():
+            return None
+        now = self._tracker.clock.now()
+        zone = now.astimezone().tzinfo  # the user reads and types the desktop's local time
+        assert zone is not None
+        return parse_start(text, now, zone)
+
+    def _save_running_begin(self) -> None:
+        running = self._bridge.state.running
+        text = self.running_begin.text()
+        if running is None or not text.strip():
+            return
+        try:
+            begin = self._parse_begin(text)
+            if begin is not None and begin != running.begin:
+                self._tracker.edit_running(begin=begin)
+        except KimaiTrayError as exc:
+            self.status_label.setText(exc.user_message)
+            return
+        self.running_begin.clear()
+
+    def _last_project(self) -> int | None:
+        last = self._tracker.recent(1)
+        return last[0].project.id if last else None
+
+    def _created(self, problem: str) -> None:
+        """The create row finished: started (hide) or one sentence why not."""
+        if problem:
+            self.status_label.setText(problem)
+            return
+        self.hide()
+
+    def set_tracker(self, tracker: Tracker, comforts: Comforts | None = None) -> None:
+        """Work on another profile's tracker (and its favourites); the caller rebinds the bridge."""
+        self._tracker = tracker
+        self._creator.tracker = tracker
+        if comforts is not None:
+            self._comforts = comforts
+        self._render(self._bridge.state)
+
+    def set_rules(self, rules: ServerRules) -> None:
+        """Disable what the server's tracking mode forbids (punch: no begin/end editing)."""
+        allowed = rules.may_edit_times
+        why = "" if allowed else "Your Kimai sets the times itself (its tracking mode)."
+        for field in (self.started_at, self.running_begin):
+            field.setEnabled(allowed)
+            if not allowed:
+                field.clear()
+                field.setToolTip(why)
 
     def stop(self) -> None:
         self._save_running_edits()

@@ -14,15 +14,17 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from kimai_tray.core.errors import KimaiTrayError
-from kimai_tray.platform.config import Config, Preferences, save_config
+from kimai_tray.platform.autostart import Autostart
+from kimai_tray.platform.config import Config, save_config
 from kimai_tray.platform.credentials import CredentialStore
+from kimai_tray.platform.hotkeys import HotkeySupport
+from kimai_tray.ui.away_settings import AwaySettingsBox
 from kimai_tray.ui.connection import (
     BackendFactory,
     ConnectionDraft,
@@ -32,6 +34,8 @@ from kimai_tray.ui.connection import (
     kimai2_backend,
 )
 from kimai_tray.ui.connection_form import AuthFields, ServerFields, draft_of
+from kimai_tray.ui.csv_import_dialog import CsvImportController
+from kimai_tray.ui.hotkey_settings import HotkeySettingsBox
 
 
 def save_login(
@@ -68,6 +72,9 @@ class SettingsDialog(QDialog):
         store: CredentialStore,
         *,
         make_backend: BackendFactory = kimai2_backend,
+        hotkey_support: HotkeySupport | None = None,
+        autostart: Autostart | None = None,
+        idle_status: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -95,20 +102,26 @@ class SettingsDialog(QDialog):
         test_row.addWidget(self.test_button)
         test_row.addWidget(self.result_label, 1)
         server_layout.addLayout(test_row)
+        # Customers, projects and activities from a spreadsheet (Kimai 2, needs create rights).
+        self.csv_import = CsvImportController(self, lambda: self._make_backend(self._draft()))
+        self.csv_import.finished.connect(self._csv_import_finished)
+        self.import_button = QPushButton("Import from CSV…")
+        self.import_button.clicked.connect(self.csv_import.choose_and_start)
+        server_layout.addWidget(self.import_button)
         layout.addWidget(server_box)
 
         prefs_box = QGroupBox("Preferences")
         prefs = QFormLayout(prefs_box)
-        self.hotkey = QLineEdit(config.preferences.hotkey)
-        self.hotkey.setPlaceholderText("e.g. Ctrl+Alt+K")
-        self.autostart = QCheckBox("Start kimai-tray when I log in")
-        self.autostart.setChecked(config.preferences.autostart)
         self.notifications = QCheckBox("Show notifications")
         self.notifications.setChecked(config.preferences.notifications)
-        prefs.addRow("Global hotkey", self.hotkey)
-        prefs.addRow("", self.autostart)
         prefs.addRow("", self.notifications)
         layout.addWidget(prefs_box)
+        self.hotkeys_box = HotkeySettingsBox(
+            config.preferences, support=hotkey_support, autostart=autostart
+        )
+        layout.addWidget(self.hotkeys_box)
+        self.away_box = AwaySettingsBox(config.preferences, idle_status=idle_status)
+        layout.addWidget(self.away_box)
 
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
@@ -148,21 +161,34 @@ class SettingsDialog(QDialog):
         self.result_label.setStyleSheet(result_style(report.ok))
         self.result_label.setText(report.sentence)
 
+    def _csv_import_finished(self, ok: bool, summary: str) -> None:
+        # The headline sentences here; the per-line failures in the tooltip.
+        lines = summary.splitlines()
+        headline = " ".join(line for line in lines if not line.startswith(" "))
+        self.result_label.setStyleSheet(result_style(ok))
+        self.result_label.setText(headline)
+        self.result_label.setToolTip(summary)
+
     def save(self) -> None:
         draft = draft_of(self.server, self.auth)
         preferences = replace(
             self._config.preferences,
-            hotkey=self.hotkey.text().strip() or Preferences().hotkey,
-            autostart=self.autostart.isChecked(),
             notifications=self.notifications.isChecked(),
         )
+        preferences = self.away_box.apply(preferences)
         try:
+            preferences = self.hotkeys_box.apply(preferences)
             config = save_login(
                 draft, replace(self._config, preferences=preferences), self._path, self._store
             )
+            self.hotkeys_box.apply_autostart()
         except KimaiTrayError as exc:
             self.result_label.setStyleSheet(result_style(False))
             self.result_label.setText(exc.user_message)
+            return
+        except OSError as exc:  # the autostart file could not be written or removed
+            self.result_label.setStyleSheet(result_style(False))
+            self.result_label.setText(f"Start at login could not be changed: {exc.strerror}.")
             return
         self._config = config
         self.saved.emit(config)

@@ -103,10 +103,18 @@ class TrayController(QObject):
         self._fast = False
         self._state = bridge.state
         self.icon_kind = icon_state(self._state)
+        # Put on top of the menu by other controllers (away decision, reminder actions).
+        self._attention: list[tuple[str, Callable[[], None]]] = []
+        # Fills the "Profiles" submenu (ui/profile_menu.py); None: a single server.
+        self._fill_profiles: Callable[[QMenu], None] | None = None
+        # Adds the favourites section (ui/favourites_menu.py); None: no favourites store.
+        self._fill_favourites: Callable[[QMenu], None] | None = None
 
         self.tray = QSystemTrayIcon(self)
         self.menu = QMenu()
         self.menu.aboutToShow.connect(self.rebuild_menu)
+        # The E2E test waits for this line before typing into the menu (no fixed sleeps).
+        self.menu.aboutToShow.connect(lambda: log.info("kimai-tray: menu shown"))
         self.tray.setContextMenu(self.menu)
         self.tray.activated.connect(self._on_activated)
         self.notifier = Notifier(self._show_notice, self._state)
@@ -182,7 +190,16 @@ class TrayController(QObject):
         return state_icon(kind)
 
     def _render_tooltip(self) -> None:
-        self.tray.setToolTip(tooltip_text(self._state, self._now(), configured=self._configured))
+        text = tooltip_text(self._state, self._now(), configured=self._configured)
+        if self._attention:
+            text += "\n" + self._attention[0][0]
+        self.tray.setToolTip(text)
+
+    def set_attention(self, items: list[tuple[str, Callable[[], None]]]) -> None:
+        """Menu items that need the user now (first one also in the tooltip); [] clears."""
+        self._attention = list(items)
+        self._render_tooltip()
+        self.rebuild_menu()
 
     def _schedule_tick(self) -> None:
         run = self._state.running
@@ -213,6 +230,10 @@ class TrayController(QObject):
         """Rebuilt just before it opens, so the recent list is fresh without polling."""
         menu = self.menu
         menu.clear()
+        for text, callback in self._attention:
+            menu.addAction(text, callback)
+        if self._attention:
+            menu.addSeparator()
         if self._state.is_running:
             menu.addAction("Stop", self._stop)
         else:
@@ -225,14 +246,28 @@ class TrayController(QObject):
                 action = QAction(_recent_label(entry), menu)
                 action.triggered.connect(lambda _=False, e=entry: self._restart(e))
                 menu.addAction(action)
+        if self._fill_favourites is not None:
+            self._fill_favourites(menu)
         menu.addSeparator()
         menu.addAction("Sync now", self._tracker.wake)
+        if self._fill_profiles is not None:
+            self._fill_profiles(menu.addMenu("Profiles"))
         browser = menu.addAction("Open Kimai in browser", self._open_browser)
         browser.setEnabled(bool(self._server_url))
         settings = menu.addAction("Settings…", self._settings)
         settings.setEnabled(self._open_settings is not None)
         menu.addSeparator()
         menu.addAction("Quit", self._quit)
+
+    def set_profiles_menu(self, fill: Callable[[QMenu], None] | None) -> None:
+        self._fill_profiles = fill
+
+    def set_favourites_menu(self, fill: Callable[[QMenu], None] | None) -> None:
+        self._fill_favourites = fill
+
+    def set_tracker(self, tracker: TrayTracker) -> None:
+        """Act on another profile's tracker (the bridge is rebound by the caller)."""
+        self._tracker = tracker
 
     def action(self, text: str) -> QAction:
         """The menu action labelled `text` (for tests and accessibility tooling)."""

@@ -20,12 +20,15 @@ QLabel#status {{ color: {MUTED}; font-size: 12px; }}
 QLabel#statusError {{ color: #b42318; font-size: 12px; }}
 QLabel#path {{ font-size: 13px; font-weight: 600; color: {TEXT}; }}
 QLabel#customer {{ font-size: 12px; color: {MUTED}; }}
-QLabel#elapsed {{ font-size: 28px; font-weight: 300; color: {TEXT}; }}
+QLabel#elapsed {{ font-size: 28px; font-weight: 400; color: {TEXT}; }}
 QLabel#sectionTitle {{ font-size: 11px; font-weight: 600; color: {MUTED}; }}
 QFrame#separator {{ background: #eaeef2; max-height: 1px; min-height: 1px; border: none; }}
 QLineEdit {{ padding: 6px 8px; border: 1px solid #d0d7de; border-radius: 6px; font-size: 13px; }}
 QLineEdit:focus {{ border: 1px solid #6366f1; }}
 QListView {{ border: none; outline: none; }}
+QPushButton {{ background: #ffffff; color: {TEXT}; border: 1px solid #d0d7de; border-radius: 6px;
+    padding: 6px 12px; font-size: 13px; }}
+QPushButton:hover {{ background: #f6f8fa; }}
 QPushButton#primary {{ background: #6366f1; color: white; border: none; border-radius: 6px;
     padding: 7px 16px; font-weight: 600; }}
 QPushButton#primary:disabled {{ background: #c7c9f5; }}
@@ -69,6 +72,15 @@ class PickerDelegate(QStyledItemDelegate):
             painter.drawEllipse(left, rect.top() + 12, 6, 6)
         left += 14
         width = rect.width() - (left - rect.left()) - 10
+        if row.badge:
+            # Favourite star and number key at the right edge; the title is elided before it.
+            painter.setPen(QColor(MUTED))
+            painter.drawText(
+                QRect(rect.right() - 46, rect.top() + 4, 36, 18),
+                int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+                row.badge,
+            )
+            width -= 40
         title_font = QFont(option.font)
         title_font.setWeight(QFont.Weight.DemiBold)
         painter.setFont(title_font)

@@ -1,0 +1,40 @@
+"""Clock skew between this computer and the Kimai server (from the HTTP Date header).
+
+Entries are stamped with the laptop's clock; if it is minutes off, every entry is booked at
+the wrong time and Kimai may reject "future" ones. Beyond SKEW_LIMIT the user is warned.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+SKEW_LIMIT = timedelta(minutes=5)
+
+
+def clock_skew(server_date: str | None, local_now: datetime) -> timedelta | None:
+    """Local minus server time (positive: the laptop is ahead); None if unknown."""
+    if not server_date:
+        return None
+    try:
+        server = parsedate_to_datetime(server_date)
+    except (TypeError, ValueError):
+        return None
+    if server.tzinfo is None:
+        return None  # RFC 9110 dates are GMT; a naive one is not trustworthy
+    return local_now - server
+
+
+def skew_warning(
+    server_date: str | None, local_now: datetime, limit: timedelta = SKEW_LIMIT
+) -> str | None:
+    """One sentence when the clocks differ by more than `limit`, else None."""
+    skew = clock_skew(server_date, local_now)
+    if skew is None or abs(skew) <= limit:
+        return None
+    minutes = round(abs(skew).total_seconds() / 60)
+    side = "ahead of" if skew > timedelta(0) else "behind"
+    return (
+        f"This computer's clock is {minutes} minutes {side} the Kimai server's: "
+        "set the system time automatically, or your entries will be booked at the wrong time."
+    )

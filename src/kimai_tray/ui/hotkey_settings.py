@@ -1,0 +1,108 @@
+"""Settings section for the global hotkeys and start at login.
+
+The hotkey texts are checked with `parse_hotkey` before anything is saved; whether another
+program owns a combination is only known when the app grabs it (reported by GlobalHotkeys).
+Where the desktop forbids grabs (Wayland without the portal), the section says how to bind
+`kimai-tray toggle` as a desktop shortcut, with a button that copies those instructions.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import replace
+
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+)
+
+from kimai_tray.platform.autostart import Autostart, autostart_for_platform
+from kimai_tray.platform.config import Preferences
+from kimai_tray.platform.hotkeys import (
+    HotkeyError,
+    HotkeySupport,
+    desktop_shortcut_instructions,
+    hotkey_support,
+    parse_hotkey,
+)
+
+log = logging.getLogger(__name__)
+
+
+class HotkeySettingsBox(QGroupBox):
+    """Toggle and popup hotkeys, the Wayland shortcut instructions, and start at login."""
+
+    def __init__(
+        self,
+        preferences: Preferences,
+        *,
+        support: HotkeySupport | None = None,
+        autostart: Autostart | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__("Hotkeys and start-up", parent)
+        self.support = support or hotkey_support()
+        self._autostart = autostart or autostart_for_platform()
+        form = QFormLayout(self)
+        self.toggle_hotkey = QLineEdit(preferences.toggle_hotkey)
+        self.toggle_hotkey.setPlaceholderText(f"e.g. {Preferences().toggle_hotkey}")
+        self.popup_hotkey = QLineEdit(preferences.hotkey)
+        self.popup_hotkey.setPlaceholderText(f"e.g. {Preferences().hotkey}")
+        form.addRow("Start/stop hotkey", self.toggle_hotkey)
+        form.addRow("Open-window hotkey", self.popup_hotkey)
+
+        self.instructions = desktop_shortcut_instructions(os.environ.get("XDG_CURRENT_DESKTOP", ""))
+        self.support_label = QLabel(self.support.message)
+        self.support_label.setWordWrap(True)
+        self.copy_button = QPushButton("Copy shortcut instructions")
+        self.copy_button.clicked.connect(self.copy_instructions)
+        if self.support.kind == "none":
+            # No grab is possible here: the fields are kept (the config is shared with X11
+            # sessions), but the way that works is a desktop shortcut.
+            form.addRow("", self.support_label)
+            form.addRow("", self.copy_button)
+        else:
+            self.support_label.hide()
+            self.copy_button.hide()
+
+        # The file on disk is the truth: it may have been added or removed by hand.
+        self.start_at_login = QCheckBox("Start kimai-tray when I log in")
+        self.start_at_login.setChecked(self._autostart.is_enabled())
+        form.addRow("", self.start_at_login)
+
+    def copy_instructions(self) -> None:
+        clipboard = QApplication.clipboard()
+        clipboard.setText(self.instructions)
+        self.support_label.setText(f"{self.support.message}\n(Copied to the clipboard.)")
+
+    def apply(self, preferences: Preferences) -> Preferences:
+        """`preferences` with this section's values; raises HotkeyError on an invalid text."""
+        toggle = self.toggle_hotkey.text().strip() or Preferences().toggle_hotkey
+        popup = self.popup_hotkey.text().strip() or Preferences().hotkey
+        toggle_key, popup_key = parse_hotkey(toggle), parse_hotkey(popup)
+        if toggle_key == popup_key:
+            raise HotkeyError("The two hotkeys must differ.")
+        return replace(
+            preferences,
+            toggle_hotkey=str(toggle_key),
+            hotkey=str(popup_key),
+            autostart=self.start_at_login.isChecked(),
+        )
+
+    def apply_autostart(self) -> None:
+        """Write or remove the start-at-login entry to match the checkbox (raises OSError)."""
+        wanted = self.start_at_login.isChecked()
+        if wanted == self._autostart.is_enabled():
+            return
+        if wanted:
+            self._autostart.enable()
+        else:
+            self._autostart.disable()
+        log.info("start at login %s", "enabled" if wanted else "disabled")

@@ -1,0 +1,97 @@
+"""Settings: hotkey fields, start at login (the real XDG file), the Wayland instructions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from helpers.keyring_fixtures import MemoryKeyring
+from kimai_tray import APP_ID
+from kimai_tray.platform.config import Config, load_config
+from kimai_tray.platform.credentials import CredentialStore
+from kimai_tray.platform.hotkeys import HotkeySupport
+from kimai_tray.ui.settings import SettingsDialog
+
+CONFIG = Config(server_url="https://kimai.example")
+X11 = HotkeySupport("x11", "")
+
+
+def dialog_for(
+    qtbot: QtBot, tmp_path: Path, keyring: MemoryKeyring, support: HotkeySupport
+) -> SettingsDialog:
+    config_path = tmp_path / "config.toml"
+    config = load_config(config_path) if config_path.exists() else CONFIG
+    dialog = SettingsDialog(config, config_path, CredentialStore(keyring), hotkey_support=support)
+    qtbot.addWidget(dialog)
+    return dialog
+
+
+def test_start_at_login_checkbox_writes_and_removes_the_autostart_file(
+    qtbot: QtBot, tmp_path: Path, memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The default wiring (autostart_for_platform -> XDG) with the XDG config home in tmp.
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    desktop_file = tmp_path / "xdg" / "autostart" / f"{APP_ID}.desktop"
+    dialog = dialog_for(qtbot, tmp_path, memory_keyring, X11)
+    assert not dialog.hotkeys_box.start_at_login.isChecked()
+    dialog.hotkeys_box.start_at_login.setChecked(True)
+    with qtbot.waitSignal(dialog.saved):
+        dialog.save()
+    assert desktop_file.is_file()
+    assert "Exec=" in desktop_file.read_text(encoding="utf-8")
+    assert load_config(tmp_path / "config.toml").preferences.autostart is True
+
+    reopened = dialog_for(qtbot, tmp_path, memory_keyring, X11)
+    assert reopened.hotkeys_box.start_at_login.isChecked()  # read back from the file
+    reopened.hotkeys_box.start_at_login.setChecked(False)
+    with qtbot.waitSignal(reopened.saved):
+        reopened.save()
+    assert not desktop_file.exists()
+    assert load_config(tmp_path / "config.toml").preferences.autostart is False
+
+
+def test_hotkeys_are_validated_and_saved_normalised(
+    qtbot: QtBot, tmp_path: Path, memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    dialog = dialog_for(qtbot, tmp_path, memory_keyring, X11)
+    assert dialog.hotkeys_box.toggle_hotkey.text() == "Ctrl+Alt+T"
+    assert dialog.hotkeys_box.popup_hotkey.text() == "Ctrl+Alt+K"
+    saved: list[object] = []
+    dialog.saved.connect(saved.append)
+
+    dialog.hotkeys_box.toggle_hotkey.setText("T")  # no modifier: not a global hotkey
+    dialog.save()
+    assert saved == [] and not (tmp_path / "config.toml").exists()
+    assert "modifier" in dialog.result_label.text()
+
+    dialog.hotkeys_box.toggle_hotkey.setText("ctrl+alt+k")  # same as the popup hotkey
+    dialog.save()
+    assert saved == [] and "differ" in dialog.result_label.text()
+
+    dialog.hotkeys_box.toggle_hotkey.setText("ctrl+shift+f5")
+    dialog.save()
+    assert len(saved) == 1
+    prefs = load_config(tmp_path / "config.toml").preferences
+    assert (prefs.toggle_hotkey, prefs.hotkey) == ("Ctrl+Shift+F5", "Ctrl+Alt+K")
+
+
+def test_wayland_shows_and_copies_the_desktop_shortcut_instructions(
+    qtbot: QtBot, tmp_path: Path, memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("XDG_CURRENT_DESKTOP", "GNOME")
+    wayland = HotkeySupport("none", "Wayland does not let apps grab keys.")
+    dialog = dialog_for(qtbot, tmp_path, memory_keyring, wayland)
+    box = dialog.hotkeys_box
+    assert not box.copy_button.isHidden() and not box.support_label.isHidden()
+    assert "Wayland" in box.support_label.text()
+    box.copy_button.click()
+    copied = QApplication.clipboard().text()
+    assert "kimai-tray toggle" in copied and "Keyboard" in copied  # the GNOME route
+
+    on_x11 = dialog_for(qtbot, tmp_path, memory_keyring, X11)
+    assert on_x11.hotkeys_box.copy_button.isHidden()
