@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from helpers.xvfb_fixtures import xdotool
 from kimai_tray.platform.hotkeys import (
@@ -126,3 +127,22 @@ def test_wayland_without_portal_explains_desktop_shortcut() -> None:
     assert hotkey_support({"WAYLAND_DISPLAY": "w"}, "linux", lambda: 1).kind == "wayland-portal"
     assert hotkey_support({"DISPLAY": ":0"}, "linux").kind == "x11"
     assert "System Settings" in desktop_shortcut_instructions("KDE")
+
+
+def test_windows_hotkey_reaches_the_qt_service_through_the_native_filter(qtbot: QtBot) -> None:
+    # Not exercised here: decoding Windows' MSG structure in nativeEventFilter (Windows only);
+    # the filter's handling from (message, wParam) on is the same code.
+    from kimai_tray.platform.hotkey_service import QtHotkeyService, WindowsHotkeyFilter
+
+    backend = WindowsHotkeyBackend(FakeUser32())
+    service = QtHotkeyService(backend)
+    try:
+        service.register("toggle", "Ctrl+Alt+T")
+        native_filter = service._filter
+        assert isinstance(native_filter, WindowsHotkeyFilter)
+        with qtbot.waitSignal(service.activated, timeout=5000) as fired:
+            assert native_filter.on_message(WM_HOTKEY, 1) is True
+        assert fired.args == ["toggle"]
+        assert native_filter.on_message(WM_HOTKEY + 1, 1) is False
+    finally:
+        service.close()

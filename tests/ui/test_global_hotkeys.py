@@ -17,7 +17,7 @@ def no_backend() -> HotkeyBackend:
     raise AssertionError("no key grab may be attempted on this desktop")
 
 
-@pytest.mark.parametrize("kind", ["none", "wayland-portal", "windows"])
+@pytest.mark.parametrize("kind", ["none", "wayland-portal"])
 def test_no_grab_where_the_desktop_forbids_it(kind: str) -> None:
     reports: list[str] = []
     hotkeys = GlobalHotkeys(
@@ -27,6 +27,33 @@ def test_no_grab_where_the_desktop_forbids_it(kind: str) -> None:
     assert hotkeys.apply(Preferences()) == []
     assert reports == [] and hotkeys.registered == {}
     hotkeys.close()
+
+
+def test_windows_grabs_through_register_hotkey(qtbot: object) -> None:
+    # Not exercised here: the real user32.dll (Windows only); a fake stands in for it.
+    from kimai_tray.platform.hotkeys import WindowsHotkeyBackend
+
+    class FakeUser32:
+        def __init__(self) -> None:
+            self.registered: dict[int, tuple[int, int]] = {}
+
+        def RegisterHotKey(self, hwnd: object, id: int, modifiers: int, vk: int) -> int:
+            self.registered[id] = (modifiers, vk)
+            return 1
+
+        def UnregisterHotKey(self, hwnd: object, id: int) -> int:
+            return int(self.registered.pop(id, None) is not None)
+
+    user32 = FakeUser32()
+    hotkeys = GlobalHotkeys(
+        {}, [].append, support=HotkeySupport("windows", ""),
+        make_backend=lambda: WindowsHotkeyBackend(user32),
+    )  # fmt: skip
+    assert hotkeys.apply(Preferences()) == []
+    assert hotkeys.registered == {"toggle": "Ctrl+Alt+T", "popup": "Ctrl+Alt+K"}
+    assert sorted(vk for _, vk in user32.registered.values()) == [ord("K"), ord("T")]
+    hotkeys.close()
+    assert user32.registered == {}
 
 
 def test_defaults_toggle_and_popup_differ() -> None:

@@ -1,14 +1,58 @@
-"""Qt glue for global hotkeys: a QSocketNotifier on the X connection, so no extra thread."""
+"""Qt glue for global hotkeys, without an extra thread.
+
+X11: a QSocketNotifier on the X connection. Windows: `RegisterHotKey(NULL, ...)` posts
+WM_HOTKEY to the GUI thread's queue, which Qt's loop reads; a native event filter hands it to
+the backend.
+"""
 
 from __future__ import annotations
 
 import logging
+from typing import Any, Protocol
 
-from PySide6.QtCore import QObject, QSocketNotifier, Signal
+from PySide6.QtCore import (
+    QAbstractNativeEventFilter,
+    QByteArray,
+    QCoreApplication,
+    QObject,
+    QSocketNotifier,
+    QTimer,
+    Signal,
+)
 
-from kimai_tray.platform.hotkeys import HotkeyBackend, parse_hotkey
+from kimai_tray.platform.hotkeys import HotkeyBackend, WindowsHotkeyBackend, parse_hotkey
 
 log = logging.getLogger(__name__)
+
+
+class NativeMessageSink(Protocol):
+    def handle_message(self, message: int, wparam: int) -> bool: ...
+
+
+class WindowsHotkeyFilter(QAbstractNativeEventFilter):
+    """Passes WM_HOTKEY from Qt's Windows message loop to the backend, then drains it."""
+
+    def __init__(self, sink: NativeMessageSink, drain: Any) -> None:
+        super().__init__()
+        self._sink = sink
+        self._drain = drain
+
+    def on_message(self, message: int, wparam: int) -> bool:
+        if self._sink.handle_message(message, wparam):
+            QTimer.singleShot(0, self._drain)  # emit outside the native callback
+            return True
+        return False
+
+    def nativeEventFilter(  # noqa: N802 - Qt's name
+        self, event_type: QByteArray | bytes | bytearray | memoryview, message: int
+    ) -> tuple[bool, int]:  # pragma: no cover - needs Windows' MSG structures
+        kind = event_type.data() if isinstance(event_type, QByteArray) else event_type
+        if bytes(kind) != b"windows_generic_MSG":
+            return False, 0
+        import ctypes.wintypes
+
+        msg = ctypes.wintypes.MSG.from_address(int(message))
+        return self.on_message(int(msg.message), int(msg.wParam)), 0
 
 
 class QtHotkeyService(QObject):
@@ -20,10 +64,16 @@ class QtHotkeyService(QObject):
         super().__init__(parent)
         self._backend = backend
         self._notifier: QSocketNotifier | None = None
+        self._filter: WindowsHotkeyFilter | None = None
         fd = backend.fileno()
         if fd is not None:
             self._notifier = QSocketNotifier(fd, QSocketNotifier.Type.Read, self)
             self._notifier.activated.connect(self.drain)
+        elif isinstance(backend, WindowsHotkeyBackend):
+            self._filter = WindowsHotkeyFilter(backend, self.drain)
+            app = QCoreApplication.instance()
+            if app is not None:
+                app.installNativeEventFilter(self._filter)
 
     def register(self, name: str, text: str) -> None:
         """Grab `text` (e.g. 'Ctrl+Alt+T') for `name`; raises HotkeyError subclasses."""
@@ -40,4 +90,7 @@ class QtHotkeyService(QObject):
     def close(self) -> None:
         if self._notifier is not None:
             self._notifier.setEnabled(False)
+        app = QCoreApplication.instance()
+        if self._filter is not None and app is not None:
+            app.removeNativeEventFilter(self._filter)
         self._backend.close()

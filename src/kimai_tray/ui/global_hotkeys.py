@@ -1,7 +1,8 @@
 """The app's two global hotkeys (toggle the timer, open the popup), on what the desktop offers.
 
-X11 gets a real key grab (`X11HotkeyBackend` read through `QtHotkeyService`). Elsewhere
-nothing is grabbed: Wayland forbids it, and the settings dialog shows how to bind
+X11 gets a real key grab (`X11HotkeyBackend` read through `QtHotkeyService`), Windows
+`RegisterHotKey` (WM_HOTKEY through a native event filter). Elsewhere nothing is
+grabbed: Wayland forbids it, and the settings dialog shows how to bind
 `kimai-tray toggle` as a desktop shortcut instead. A combination another program owns is
 reported once (tray message and log), never raised: tracking must keep working.
 """
@@ -17,6 +18,7 @@ from kimai_tray.platform.hotkeys import (
     HotkeyBackend,
     HotkeyError,
     HotkeySupport,
+    WindowsHotkeyBackend,
     X11HotkeyBackend,
     hotkey_support,
 )
@@ -41,12 +43,15 @@ class GlobalHotkeys:
         report: Callable[[str], None],
         *,
         support: HotkeySupport | None = None,
-        make_backend: Callable[[], HotkeyBackend] = X11HotkeyBackend,
+        make_backend: Callable[[], HotkeyBackend] | None = None,
     ) -> None:
         self._actions = dict(actions)
         self._report = report
         self.support = support or hotkey_support()
-        self._make_backend = make_backend
+        default: Callable[[], HotkeyBackend] = (
+            WindowsHotkeyBackend if self.support.kind == "windows" else X11HotkeyBackend
+        )
+        self._make_backend = make_backend or default
         self._backend: HotkeyBackend | None = None
         self._service: QtHotkeyService | None = None
         self._reported: set[str] = set()
@@ -54,8 +59,7 @@ class GlobalHotkeys:
 
     def apply(self, preferences: Preferences) -> list[str]:
         """(Re-)grab the preferred hotkeys; returns the problems (also reported once each)."""
-        if self.support.kind != "x11":
-            # Windows' RegisterHotKey needs a native event filter that is not wired yet.
+        if self.support.kind not in ("x11", "windows"):
             log.info("kimai-tray: no global hotkey grab here (%s)", self.support.kind)
             return []
         problems: list[str] = []
