@@ -11,6 +11,7 @@ import os
 import random
 import subprocess
 import sys
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -214,16 +215,27 @@ def test_kill_9_at_random_moments_never_duplicates_or_loses(sim: object, tmp_pat
     rng = random.Random(9)
     kills = 0
     progress: set[int] = set()
+
+    def synced() -> int:
+        with state.lock:
+            return sum((t.description or "").startswith("kill ") for t in state.timesheets.values())
+
     for _ in range(50):
+        # Kill after a random number of commits this run (0: during start-up), plus a random
+        # slice of the next request: driven by the server's progress, not by wall-clock guesses,
+        # so the kills land mid-sync on a fast machine and on a loaded one alike.
+        target = synced() + rng.randint(0, 5)
+        extra = rng.random() * 0.05
         child = subprocess.Popen(cmd, env=env, cwd=TESTS_DIR, stdout=subprocess.DEVNULL)
-        try:
-            child.wait(timeout=0.35 + rng.random() * 0.4)  # import time plus a bit of syncing
-        except subprocess.TimeoutExpired:
+        deadline = time.monotonic() + 60
+        while synced() < target and child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.002)  # polling the simulator thread's state, not awaiting our own work
+        if child.poll() is None:
+            time.sleep(extra)
             child.kill()  # SIGKILL
-            child.wait()
             kills += 1
-        synced = sum((t.description or "").startswith("kill ") for t in state.timesheets.values())
-        progress.add(synced)
+        child.wait()
+        progress.add(synced())
     final = subprocess.run(
         cmd, env=env, cwd=TESTS_DIR, capture_output=True, timeout=60, check=False
     )

@@ -9,14 +9,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import socket
 import threading
-import time
 from collections.abc import Sequence
-from types import TracebackType
 from typing import Any, get_args
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -28,6 +24,7 @@ from kimai_tray.simulator.kimai1_state import (
     Kimai1Version,
     Seed,
 )
+from kimai_tray.simulator.threaded import ThreadedServer
 
 __all__ = [
     "Kimai1Options",
@@ -100,8 +97,10 @@ def _rpc_error(rpc_id: object, code: int, message: str) -> Response:
     return JSONResponse(body)
 
 
-class Kimai1SimulatorServer:
+class Kimai1SimulatorServer(ThreadedServer):
     """Runs the Kimai 1 simulator in a background thread; restartable on the same port."""
+
+    thread_name = "kimai1-simulator"
 
     def __init__(
         self,
@@ -113,65 +112,11 @@ class Kimai1SimulatorServer:
         certfile: str | None = None,
         keyfile: str | None = None,
     ) -> None:
+        super().__init__(host=host, port=port, tls=(certfile, keyfile) if certfile else None)
         self.state = state or Kimai1State(options or Kimai1Options())
-        self.host = host
-        self.port = port
-        self._tls = (certfile, keyfile) if certfile else None  # serve https (TLS tests)
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
 
-    @property
-    def url(self) -> str:
-        scheme = "https" if self._tls else "http"
-        return f"{scheme}://{self.host}:{self.port}"
-
-    def start(self) -> None:
-        if self._thread is not None:
-            return
-        # IPPROTO_TCP so asyncio sets TCP_NODELAY on accepted sockets (else +40 ms a response).
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        # SO_REUSEADDR lets a restart bind the same port while old sockets sit in TIME_WAIT.
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self.port))
-        self.port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            build_kimai1_app(self.state),
-            log_level="critical",
-            access_log=False,
-            lifespan="off",
-            ssl_certfile=self._tls[0] if self._tls else None,
-            ssl_keyfile=self._tls[1] if self._tls else None,
-        )
-        server = uvicorn.Server(config)
-        thread = threading.Thread(
-            target=server.run, kwargs={"sockets": [sock]}, name="kimai1-simulator", daemon=True
-        )
-        thread.start()
-        deadline = time.monotonic() + 10
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the Kimai 1 simulator did not start")
-            time.sleep(0.01)  # waiting on another thread's startup flag, not on async work
-        self._server, self._thread = server, thread
-
-    def stop(self) -> None:
-        if self._server is None or self._thread is None:
-            return
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
-        self._server = self._thread = None
-
-    def __enter__(self) -> Kimai1SimulatorServer:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+    def build_asgi(self) -> Any:
+        return build_kimai1_app(self.state)
 
 
 def _parser() -> argparse.ArgumentParser:
