@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -19,7 +20,7 @@ from kimai_tray.core.errors import (
     ValidationError,
 )
 from kimai_tray.core.outbox import OpKind, OpStatus
-from kimai_tray.core.sync import SETTLE_SECONDS
+from kimai_tray.core.sync import SETTLE_SECONDS, Backoff
 from kimai_tray.core.tracker import Tracker
 
 
@@ -348,3 +349,11 @@ def test_discarding_while_the_post_is_in_doubt_and_did_not_land_sends_nothing(
     sync(tracker)
     assert backend.sheets == {} and tracker.state.pending == 0
     assert writes(backend) == ["start_timesheet"]
+
+
+def test_backoff_stays_capped_after_days_of_failures() -> None:
+    backoff = Backoff(random.Random(3), base=2.0, cap=300.0)
+    delays = [backoff.next_delay() for _ in range(5000)]  # ~17 days offline at the cap
+    assert delays[0] <= 2.0
+    assert all(0 < d <= 300.0 for d in delays)
+    assert min(delays[-100:]) >= 150.0  # at the cap, with jitter in its upper half

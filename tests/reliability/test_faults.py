@@ -1,9 +1,11 @@
 """Faults: 20 % of requests fail (offline windows, resets before/after commit, 5xx HTML,
-30 s stalls, truncated JSON, captive-portal HTML 200) while 1,000 random start/stop/edit
-actions run; faults off, a final sync, and the server holds exactly the intended entries.
+30 s stalls, truncated JSON, captive-portal HTML 200) while 1,500 random start/stop/edit
+actions run (5,000 with --soak); faults off, a final sync, and the server holds exactly the
+intended entries.
 
 The tracker, Kimai2Client, SQLite outbox and simulator are all real; the client's read
-timeout is short so a 30 s stall costs 0.3 s.
+timeout is short so a 30 s stall costs the client 0.3 s, while the server still commits it
+30 s later: the engine's settle period (real time) must outlast it.
 """
 
 from __future__ import annotations

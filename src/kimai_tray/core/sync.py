@@ -84,7 +84,9 @@ class Backoff:
 
     def next_delay(self) -> float:
         self.failures += 1
-        ceiling = min(self._cap, self._base * 2 ** (self.failures - 1))
+        # The exponent is bounded: days offline mean thousands of failures, and 2.0**1024
+        # overflows a float (found by the reliability soak).
+        ceiling = min(self._cap, self._base * 2 ** min(self.failures - 1, 32))
         return float(ceiling / 2 + self._rng.random() * ceiling / 2)
 
     def reset(self) -> None:
