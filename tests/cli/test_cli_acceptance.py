@@ -14,8 +14,7 @@ from typing import Any
 
 import pytest
 
-from cli.cli_support import Cli
-from cli.conftest import TOKEN
+from cli.cli_support import TOKEN, Cli
 from helpers.simulator_fixtures import SimulatorFactory
 from kimai_tray.simulator.server import SimulatorServer
 

@@ -6,58 +6,25 @@ Login detects the API, then start/status/stop work exactly as against Kimai 2.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
 
-from cli.cli_support import Cli
+from cli.cli_support import Cli, SimulatorProcess
 
 PASSWORD = "cli-kimai1-Pa55"
 
 
-class Kimai1Process:
-    def __init__(self) -> None:
-        argv = ["simulator", "--kimai1", "--port", "0", "--token", PASSWORD]
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "kimai_tray.cli", *argv],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            stdin=subprocess.DEVNULL,
-            text=True,
-        )
-        assert self.proc.stdout is not None
-        self.url = ""
-        for line in self.proc.stdout:  # blocks until the server prints its address
-            if "listening on" in line:
-                self.url = line.split("listening on", 1)[1].strip()
-                break
-        if not self.url.startswith("http://127.0.0.1:"):
-            self.stop()
-            raise AssertionError("Kimai 1 simulator did not report its URL")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
-
-
 @pytest.fixture
-def kimai1_proc() -> Iterator[Kimai1Process]:
-    sim = Kimai1Process()
+def kimai1_proc() -> Iterator[SimulatorProcess]:
+    sim = SimulatorProcess("--kimai1", token=PASSWORD)
     try:
         yield sim
     finally:
         sim.stop()
 
 
-def test_login_detects_kimai1_and_tracks(cli: Cli, kimai1_proc: Kimai1Process) -> None:
+def test_login_detects_kimai1_and_tracks(cli: Cli, kimai1_proc: SimulatorProcess) -> None:
     url = kimai1_proc.url
     login = cli.run("login", "--url", url, "--user", "admin", stdin=PASSWORD + "\n")
     assert login.returncode == 0, login.stderr
@@ -88,7 +55,9 @@ def test_login_detects_kimai1_and_tracks(cli: Cli, kimai1_proc: Kimai1Process) -
         assert PASSWORD not in result.stdout + result.stderr
 
 
-def test_wrong_password_and_missing_user_are_refused(cli: Cli, kimai1_proc: Kimai1Process) -> None:
+def test_wrong_password_and_missing_user_are_refused(
+    cli: Cli, kimai1_proc: SimulatorProcess
+) -> None:
     url = kimai1_proc.url
     wrong = cli.run("login", "--url", url, "--user", "admin", stdin="wrong-pass-42\n")
     assert wrong.returncode == 1 and wrong.stderr.count("\n") == 1
@@ -98,7 +67,7 @@ def test_wrong_password_and_missing_user_are_refused(cli: Cli, kimai1_proc: Kima
     assert "Kimai 1 server: add --user" in no_user.stderr
 
 
-def test_forced_api_skips_detection(cli: Cli, kimai1_proc: Kimai1Process) -> None:
+def test_forced_api_skips_detection(cli: Cli, kimai1_proc: SimulatorProcess) -> None:
     url = kimai1_proc.url
     forced = cli.run(
         "login", "--url", url, "--user", "admin", "--api", "kimai1", stdin=PASSWORD + "\n"

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 
-from cli.cli_support import Cli
-from cli.conftest import TOKEN, SimulatorProcess
+from cli.cli_support import TOKEN, Cli, SimulatorProcess
 
 
 def login(cli: Cli, url: str) -> None:

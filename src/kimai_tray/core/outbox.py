@@ -140,6 +140,22 @@ def _dt(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
 
 
+def _entry_content(entry: Entry) -> tuple[object, ...]:
+    """The columns customer_id .. tags, in table order: what inserts and updates both write."""
+    return (
+        entry.customer.id,
+        entry.customer.name,
+        entry.project.id,
+        entry.project.name,
+        entry.activity.id,
+        entry.activity.name,
+        _ts(entry.begin),
+        _ts(entry.end),
+        entry.description,
+        json.dumps(list(entry.tags)),
+    )
+
+
 def _entry(row: sqlite3.Row) -> Entry:
     begin = _dt(row["begin"])
     assert begin is not None
@@ -274,16 +290,7 @@ class Outbox:
             (
                 entry.local_id,
                 entry.timesheet_id,
-                entry.customer.id,
-                entry.customer.name,
-                entry.project.id,
-                entry.project.name,
-                entry.activity.id,
-                entry.activity.name,
-                _ts(entry.begin),
-                _ts(entry.end),
-                entry.description,
-                json.dumps(list(entry.tags)),
+                *_entry_content(entry),
                 int(entry.discarded),
                 entry.origin,
             ),
@@ -516,19 +523,7 @@ class Outbox:
                 "UPDATE entries SET customer_id=?, customer_name=?, project_id=?, project_name=?,"
                 ' activity_id=?, activity_name=?, begin=?, "end"=?, description=?, tags=?'
                 " WHERE local_id=?",
-                (
-                    entry.customer.id,
-                    entry.customer.name,
-                    entry.project.id,
-                    entry.project.name,
-                    entry.activity.id,
-                    entry.activity.name,
-                    _ts(entry.begin),
-                    _ts(entry.end),
-                    entry.description,
-                    json.dumps(list(entry.tags)),
-                    existing[0],
-                ),
+                (*_entry_content(entry), existing[0]),
             )
 
     def end_remote(self, local_id: str, end: datetime) -> None:
