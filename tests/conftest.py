@@ -26,5 +26,6 @@ pytest_plugins = [
     "helpers.simulator_fixtures",
     "helpers.keyring_fixtures",
     "helpers.xvfb_fixtures",
+    "helpers.fake_portal",
     "reliability.plugin",
 ]

@@ -9,7 +9,7 @@ import signal
 import socket
 import sys
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import ExitStack, suppress
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -20,9 +20,11 @@ if TYPE_CHECKING:
     from kimai_tray.context import AppContext
     from kimai_tray.core.backend import KimaiBackend
     from kimai_tray.core.tracker import Tracker
+    from kimai_tray.profile_switch import ProfileSwitcher
     from kimai_tray.ui.away_controller import AwayController
     from kimai_tray.ui.bridge import StateBridge
     from kimai_tray.ui.global_hotkeys import GlobalHotkeys
+    from kimai_tray.ui.popup import PopupWindow
     from kimai_tray.ui.tray import TrayController
 
 log = logging.getLogger(__name__)
@@ -49,8 +51,9 @@ def display_problem(env: Mapping[str, str], platform: str = sys.platform) -> str
 def run_app(argv: list[str], *, demo: bool, profile: str | None = None) -> int:
     """Run the tray app until Quit or SIGINT/SIGTERM; returns the process exit code."""
     # Before Qt is even imported: a running app (same home) just shows its popup instead.
-    if not demo and _show_running_app():
-        print("kimai-tray is already running: its window was opened.", file=sys.stderr)
+    told = None if demo else _show_running_app()
+    if told is not None:
+        print(told, file=sys.stderr)
         return 0
     problem = display_problem(os.environ)
     if problem is not None:
@@ -72,16 +75,16 @@ def _run(argv: list[str], *, demo: bool, stack: ExitStack, profile: str | None =
 
     # isort: split
     import qasync
-    from PySide6.QtCore import QCoreApplication, QSocketNotifier, Qt, QTimer
+    from PySide6.QtCore import QCoreApplication, QSocketNotifier, QTimer
     from PySide6.QtWidgets import QApplication, QDialog, QSystemTrayIcon
 
     from kimai_tray.ui.bridge import StateBridge
+    from kimai_tray.ui.deferred import Deferred
     from kimai_tray.ui.favourites_menu import FavouritesMenu
     from kimai_tray.ui.gui_gc import GuiThreadCollector
     from kimai_tray.ui.icons import app_icon
-    from kimai_tray.ui.popup import PopupWindow
-    from kimai_tray.ui.profile_menu import install_profiles
     from kimai_tray.ui.tray import TrayController
+    from kimai_tray.ui.tray_host import TrayHostWatcher, WindowMode
 
     QCoreApplication.setApplicationName("kimai-tray")
     QCoreApplication.setOrganizationDomain("kimai.org")
@@ -111,7 +114,12 @@ def _run(argv: list[str], *, demo: bool, stack: ExitStack, profile: str | None =
     asyncio.set_event_loop(loop)
     stack.callback(asyncio.set_event_loop, None)
     stack.callback(loop.close)
-    if not _own_instance(ctx, stack, lambda: popup.show_near(_icon_point(tray))):
+
+    def show_popup() -> None:  # `kimai-tray` run again, or the popup hotkey
+        popups.get().show_near(_icon_point(tray))
+
+    # The switcher is built below; the socket answers only once the loop runs.
+    if not _own_instance(ctx, stack, show_popup, lambda: switcher):
         return 0  # another app won the start-up race; it was asked to show itself
 
     tracker = ctx.tracker  # reads the outbox: the first state is local, no network yet
@@ -124,12 +132,9 @@ def _run(argv: list[str], *, demo: bool, stack: ExitStack, profile: str | None =
     stack.callback(collector.close)
     comforts = Comforts.beside(tracker)  # favourites, distinct recents, today/week totals
     stack.callback(comforts.close)
-    target = ctx.config.preferences.daily_target_minutes
-    popup = PopupWindow(
-        tracker, bridge, comforts=comforts, target_hours=target / 60 if target > 0 else None
-    )
     tasks: list[asyncio.Task[None]] = []
     backends: list[KimaiBackend] = []
+    async_closers: list[Callable[[], Awaitable[None]]] = []  # run at quit, before the loop stops
     quitting = False
 
     def request_quit() -> None:
@@ -141,6 +146,11 @@ def _run(argv: list[str], *, demo: bool, stack: ExitStack, profile: str | None =
 
         async def close_all() -> None:
             await switcher.aclose()  # the supervisor and other profiles' background syncing
+            for close in async_closers:  # e.g. the hotkeys' portal session, while the loop runs
+                try:
+                    await asyncio.wait_for(close(), SHUTDOWN_TIMEOUT_S)
+                except Exception:  # best effort: the desktop drops it when we exit anyway
+                    log.warning("closing at quit failed", exc_info=True)
             await _shutdown(loop, running, backends)
 
         tasks.append(loop.create_task(close_all()))
@@ -169,6 +179,10 @@ def _run(argv: list[str], *, demo: bool, stack: ExitStack, profile: str | None =
         backends[:] = [backend]
         switcher.attach(backend)  # the active profile's tracker (it may have been switched)
         tray.set_configured(True)
+        tray.set_connecting(True)
+        if popups.built is not None:  # a new daily target shows without a restart
+            target = config.preferences.daily_target_minutes
+            popups.built.target_hours = target / 60 if target > 0 else None
 
     def show_dialog(dialog: QDialog) -> None:
         for old in dialogs:
@@ -202,35 +216,70 @@ def _run(argv: list[str], *, demo: bool, stack: ExitStack, profile: str | None =
     tray = TrayController(
         tracker,
         bridge,
-        toggle_popup=lambda: popup.toggle_visible(_icon_point(tray)),
+        toggle_popup=lambda: popups.get().toggle_visible(_icon_point(tray)),
         quit_app=request_quit,
         # The demo must never touch the user's keyring, so it has no settings.
         open_settings=None if demo else open_settings,
         server_url=ctx.config.server_url or None,
+        # A client will sync right after start: neutral until it answers, not "offline".
+        connecting=demo or ctx.config.configured,
     )
     tray.set_favourites_menu(FavouritesMenu(comforts).fill)
-    if not demo:
-        profile_menu = install_profiles(switcher, bridge, popup, tray, with_comforts=True)
-        stack.callback(profile_menu.close)
-    popup.visibility_changed.connect(tray.set_fast_refresh)
-    popup.visibility_changed.connect(
-        lambda shown: log.info("kimai-tray: popup %s", "shown" if shown else "hidden")
-    )
 
+    def build_popup() -> PopupWindow:
+        # Imported here too: the popup's modules are the bulk of the app's own import time.
+        from kimai_tray.ui.popup import PopupWindow
+
+        target = ctx.config.preferences.daily_target_minutes
+        log.info("kimai-tray: building the popup")
+        return PopupWindow(
+            # Built before connect() runs (both on the first turn, in this order), so before
+            # any profile switch: `tracker` is still the active one.
+            tracker,
+            bridge,
+            comforts=comforts,
+            target_hours=target / 60 if target > 0 else None,
+        )
+
+    def wire_popup(popup: PopupWindow) -> None:
+        from kimai_tray.ui.profile_menu import install_profiles
+
+        if not demo:
+            profile_menu = install_profiles(switcher, bridge, popup, tray, with_comforts=True)
+            stack.callback(profile_menu.close)
+        popup.visibility_changed.connect(tray.set_fast_refresh)
+        popup.visibility_changed.connect(
+            lambda shown: log.info("kimai-tray: popup %s", "shown" if shown else "hidden")
+        )
+
+    # Built on the next event-loop turn, after the icon is up; a click before that builds it.
+    popups = Deferred(build_popup, wire_popup)
+    tray_host = TrayHostWatcher()
+    stack.callback(tray_host.stop)
     if QSystemTrayIcon.isSystemTrayAvailable():
         tray.show()
     else:
-        # Some desktops (GNOME without the AppIndicator extension) have no tray: stay usable.
+        # Some desktops (GNOME without the AppIndicator extension) have no tray, and some
+        # start their panel after autostart apps: a window until a tray host appears.
         log.warning("kimai-tray: no system tray available; showing the window instead")
-        popup.hide_on_deactivate = False
-        popup.setWindowFlags(Qt.WindowType.Window)
-        popup.setWindowTitle("Kimai Tray")
-        popup.status_label.setText("No system tray found: Kimai Tray runs in this window.")
-        popup.show()
+        window = WindowMode(popups.get())
+        window.enter()
+
+        def use_tray() -> None:
+            window.leave()
+            tray.show()
+
+        tray_host.appeared.connect(use_tray)
+        tray_host.start()
     log.info("kimai-tray: first state rendered (%s)", tray.icon_kind.value)
+    popups.build_soon()
     bridge.state_changed.connect(_tray_state_logger(tray))
-    hotkeys = _global_hotkeys(ctx, loop, tray, lambda: popup.show_near(_icon_point(tray)))
+    hotkeys = _global_hotkeys(ctx, loop, tray, show_popup)
     stack.callback(hotkeys.close)
+    async_closers.append(hotkeys.aclose)
+    # A damaged local database was kept aside at opening: say so once, in one sentence.
+    for notice in [*ctx.notices, *filter(None, [comforts.notice])]:
+        QTimer.singleShot(0, lambda text=notice: _tell(tray, popups.get, text))
 
     def connect() -> None:
         """After the first event-loop turn: keyring, client, then the sync supervisor."""
@@ -254,25 +303,44 @@ def _run(argv: list[str], *, demo: bool, stack: ExitStack, profile: str | None =
     with loop:
         loop.run_forever()
     tray.close()
-    popup.close()
+    if popups.built is not None:
+        popups.built.close()
     log.info("kimai-tray: stopped")
     return 0
 
 
-def _show_running_app() -> bool:
+def _tell(tray: TrayController, window: Callable[[], PopupWindow], text: str) -> None:
+    """A warning the user must see once: a tray message, or the window's status line when
+    there is no tray (the window is then on screen)."""
+    from PySide6.QtWidgets import QSystemTrayIcon
+
+    if tray.tray.isVisible():
+        tray.tray.showMessage("kimai-tray", text, QSystemTrayIcon.MessageIcon.Warning, 15_000)
+        log.info("kimai-tray: told the user (tray message): %s", text)
+    else:
+        window().status_label.setText(text)
+        log.info("kimai-tray: told the user (window): %s", text)
+
+
+def _show_running_app() -> str | None:
     from kimai_tray.instance import show_running_app
     from kimai_tray.platform.paths import resolve_paths
 
     return show_running_app(resolve_paths())
 
 
-def _own_instance(ctx: AppContext, stack: ExitStack, show_popup: Callable[[], None]) -> bool:
+def _own_instance(
+    ctx: AppContext,
+    stack: ExitStack,
+    show_popup: Callable[[], None],
+    profiles: Callable[[], ProfileSwitcher | None] | None = None,
+) -> bool:
     """Own this home's single-instance socket; False when another app already does."""
     from kimai_tray.instance import CommandHost, instance_socket, show_running_app
     from kimai_tray.platform.ipc import AlreadyRunningError, InstanceServer
 
     name, lock = instance_socket(ctx.paths)
-    server = InstanceServer(name, lock, CommandHost(ctx, show_popup).handle)
+    server = InstanceServer(name, lock, CommandHost(ctx, show_popup, profiles).handle)
     try:
         server.acquire()
     except AlreadyRunningError:

@@ -155,17 +155,30 @@ def _run_app(args: argparse.Namespace, argv: list[str]) -> int:
 
 # Commands a running app answers itself (its tray then updates at once); see instance.py.
 APP_COMMANDS = frozenset({"start", "stop", "toggle", "status", "sync", "pending"})
+# Commands that only read the outbox (no sync): safe to run here beside a frozen app.
+LOCAL_READ_COMMANDS = frozenset({"pending"})
 
 
 def _run_command(args: argparse.Namespace) -> int:
     from kimai_tray.context import AppContext
     from kimai_tray.core.errors import KimaiTrayError
 
-    # The running app acts on its own profile: another --profile is handled here.
-    if args.command in APP_COMMANDS and not args.profile:
-        from kimai_tray.instance import forward_to_app
+    # With an app running, it runs the command (any --profile too): it alone writes outboxes.
+    if args.command in APP_COMMANDS:
+        from kimai_tray.instance import forward_to_app, problem_sentence
+        from kimai_tray.platform.ipc import AppNotRespondingError, IpcError
 
-        forwarded = forward_to_app(args)
+        try:
+            forwarded = forward_to_app(args)
+        except AppNotRespondingError as exc:
+            if args.command not in LOCAL_READ_COMMANDS:
+                _err(problem_sentence(exc))
+                return 1
+            _err("note: the running kimai-tray is not responding; read from the outbox here.")
+            forwarded = None
+        except IpcError as exc:  # it took the command: acting again could apply it twice
+            _err(problem_sentence(exc))
+            return 1
         if forwarded is not None:
             return forwarded.emit()
     try:

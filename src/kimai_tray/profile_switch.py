@@ -11,14 +11,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from kimai_tray.core.errors import KimaiTrayError
 from kimai_tray.core.profiles import ProfileSyncer
 from kimai_tray.core.rules import ServerRules
-from kimai_tray.platform.profiles import DEFAULT_PROFILE, profile_names
+from kimai_tray.platform.profiles import DEFAULT_PROFILE, config_for, profile_names
 
 if TYPE_CHECKING:
     from kimai_tray.context import AppContext
@@ -29,6 +29,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STOP_TIMEOUT_S = 5.0
+
+
+@dataclass(slots=True)
+class _Lent:
+    """A non-active profile's tracker while commands run on it (how many at once)."""
+
+    tracker: Tracker
+    users: int = 1
 
 
 class ProfileSwitcher:
@@ -50,6 +58,7 @@ class ProfileSwitcher:
         self._supervisor: asyncio.Task[None] | None = None
         self._rules_task: asyncio.Task[None] | None = None
         self.syncer = ProfileSyncer(self._release, retry_s=retry_s)
+        self._lent: dict[str, _Lent] = {}  # profile -> its tracker, while commands use it
 
     @property
     def active(self) -> str:
@@ -102,13 +111,17 @@ class ProfileSwitcher:
             raise KimaiTrayError(f"There is no profile '{name}'.")
         old_name, old = ctx.profile, ctx.tracker
         await self._stop_supervisor()
-        new = self.syncer.take(name) or ctx.open_tracker(name)
+        lent = self._lent.get(name)
+        # One Tracker per outbox: reuse the one a command or the syncer already has open.
+        new = self.syncer.take(name) or (lent.tracker if lent else None) or ctx.open_tracker(name)
         ctx.adopt_tracker(name, new)
         saved = "" if name == DEFAULT_PROFILE else name
         ctx.save_config(
             replace(ctx.config, preferences=replace(ctx.config.preferences, profile=saved))
         )
-        if old.outbox.counts()[0]:
+        if old_name in self._lent:
+            pass  # a command still runs on it: giving it back hands it over or closes it
+        elif old.outbox.counts()[0]:
             self.syncer.hand_over(old_name, old)
         else:
             await self._release(old)
@@ -118,13 +131,82 @@ class ProfileSwitcher:
             self.on_switched(new)
         return new
 
+    @contextlib.asynccontextmanager
+    async def borrow(self, name: str) -> AsyncIterator[AppContext]:
+        """A context on profile `name` for one command (the active profile: `ctx` itself).
+
+        Another profile's command runs on the one Tracker that profile has in this app: the
+        background syncer's (taken out meanwhile), the one a concurrent command borrowed, or
+        a new one with its own client. Given back, a tracker with queued changes goes to the
+        syncer and an empty one is closed, so no outbox ever has two writers.
+        """
+        if name == self._ctx.profile:
+            yield self._ctx
+            return
+        known = self.names()
+        if name not in known:
+            raise KimaiTrayError(f"There is no profile '{name}' (known: {', '.join(known)}).")
+        tracker = self._lend(name)
+        try:
+            yield self._profile_context(name, tracker)
+        finally:
+            await self._give_back(name, tracker)
+
+    def _lend(self, name: str) -> Tracker:
+        lent = self._lent.get(name)
+        if lent is not None:
+            lent.users += 1
+            return lent.tracker
+        tracker = self.syncer.take(name)
+        if tracker is not None:
+            log.info("kimai-tray: profile %s: command runs on its background tracker", name)
+        else:
+            tracker = self._ctx.open_tracker(name)
+            backend = self._connect_to(self._profile_context(name, tracker))
+            if backend is not None:
+                self._backends[id(tracker)] = backend
+            tracker.set_backend(backend)
+            log.info("kimai-tray: profile %s: opened for a command", name)
+        self._lent[name] = _Lent(tracker)
+        return tracker
+
+    async def _give_back(self, name: str, tracker: Tracker) -> None:
+        lent = self._lent.get(name)
+        if lent is None or lent.tracker is not tracker:
+            return  # released at quit (aclose) while the command still ran
+        lent.users -= 1
+        if lent.users:
+            return
+        del self._lent[name]
+        if tracker is self._ctx.tracker:
+            return  # switched to meanwhile: it is the active profile's tracker now
+        pending = tracker.outbox.counts()[0]
+        if pending:
+            log.info("kimai-tray: profile %s: %d pending, syncing in the background", name, pending)
+            self.syncer.hand_over(name, tracker)
+        else:
+            log.info("kimai-tray: profile %s: nothing pending, closed", name)
+            await self._release(tracker)
+
+    def _profile_context(self, name: str, tracker: Tracker) -> AppContext:
+        """`ctx` seen through profile `name` (its settings, files and keyring entry)."""
+        ctx = self._ctx
+        base = ctx.file_config or ctx.config
+        return replace(
+            ctx, config=config_for(base, name), profile=name, _tracker=tracker, notices=[]
+        )
+
     def _connect(self) -> KimaiBackend | None:
-        if not self._ctx.config.configured:
+        return self._connect_to(self._ctx)
+
+    @staticmethod
+    def _connect_to(ctx: AppContext) -> KimaiBackend | None:
+        if not ctx.config.configured:
             return None
         try:
-            return self._ctx.make_backend()
+            return ctx.make_backend()
         except KimaiTrayError as exc:  # no secret, no keyring: the profile works offline
-            log.warning("profile %s works offline: %s", self._ctx.profile, exc.user_message)
+            log.warning("profile %s works offline: %s", ctx.profile, exc.user_message)
             return None
 
     async def _stop_supervisor(self) -> None:
@@ -153,6 +235,10 @@ class ProfileSwitcher:
             self._rules_task.cancel()
             await asyncio.gather(self._rules_task, return_exceptions=True)
         await self.syncer.aclose()
+        lent, self._lent = self._lent, {}
+        for borrowed in lent.values():
+            if borrowed.tracker is not self._ctx.tracker:
+                await self._release(borrowed.tracker)
         backend = self._backends.pop(id(self._ctx.tracker), None)
         if backend is not None:
             with contextlib.suppress(Exception):

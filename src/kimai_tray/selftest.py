@@ -145,7 +145,8 @@ async def _doctor(url: str, token: str) -> list[CheckResult]:
 
 
 def _from_doctor(result: CheckResult) -> Check:
-    return Check(f"doctor/{result.name}", Status.OK if result.ok else Status.FAIL, result.detail)
+    status = Status.FAIL if not result.ok else Status.WARNING if result.warning else Status.OK
+    return Check(f"doctor/{result.name}", status, result.detail)
 
 
 def _check_keyring() -> Iterator[Check]:

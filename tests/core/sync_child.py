@@ -22,7 +22,11 @@ async def main(directory: Path, url: str, token: str, timezone: str) -> int:
     outbox = Outbox(directory / "outbox.sqlite")
     catalog = Catalog(directory / "catalog.sqlite")
     client = Kimai2Client(url, Credentials(kind="token", secret=token), timezone=timezone)
-    tracker = Tracker(outbox, catalog, SystemClock(), backend=client, sleep=asyncio.sleep)
+    # The parent's stalls last under a second; a restart after a kill must still wait out a
+    # POST that may be on the wire (SETTLE_SECONDS in production), just not 90 real seconds.
+    tracker = Tracker(
+        outbox, catalog, SystemClock(), backend=client, sleep=asyncio.sleep, settle_seconds=2.0
+    )
     try:
         for _ in range(1000):
             report = await tracker.sync_once()

@@ -7,22 +7,18 @@ apply_away_choice -> outbox -> real HTTP -> Kimai 2 simulator (rounding off), ex
 from __future__ import annotations
 
 import asyncio
-import random
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 
 from helpers.fake_clock import FakeClock
-from kimai_tray.api.credentials import Credentials
+from helpers.live_tracker import live_tracker, sync_until_done, token_client
 from kimai_tray.api.kimai2 import Kimai2Client
 from kimai_tray.core.away import AwayChoice, AwayDetector, AwayPeriod, AwayReason
 from kimai_tray.core.away_actions import AwayTarget, apply_away_choice
-from kimai_tray.core.catalog import Catalog
 from kimai_tray.core.errors import KimaiTrayError
-from kimai_tray.core.outbox import Outbox
 from kimai_tray.core.tracker import Tracker
 from kimai_tray.simulator.kimai2 import SimTimesheet, SimulatorState
 from kimai_tray.simulator.server import SimulatorServer
@@ -60,29 +56,11 @@ Body = Callable[[Tracker, FakeClock, Kimai2Client], Awaitable[None]]
 def _scenario(tmp_path: Path, url: str, body: Body) -> None:
     async def run() -> None:
         clock = FakeClock(datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3))
-        client = Kimai2Client(
-            url, Credentials(kind="token", secret=TOKEN), timezone=TZ, timeout=httpx.Timeout(2.0)
-        )
-        outbox = Outbox(tmp_path / "outbox.sqlite")
-        catalog = Catalog(tmp_path / "catalog.sqlite", today=lambda: clock.now().date())
-        tracker = Tracker(outbox, catalog, clock, backend=client, rng=random.Random(1))
-        try:
-            await tracker.refresh_catalog()
+        client = token_client(url, TOKEN, TZ)
+        async with live_tracker(tmp_path, client, clock) as tracker:
             await body(tracker, clock, client)
-        finally:
-            await client.aclose()
-            outbox.close()
-            catalog.close()
 
     asyncio.run(run())
-
-
-async def _sync_until_done(tracker: Tracker) -> None:
-    for _ in range(5):
-        report = await tracker.sync_once()
-        if report.remaining == 0 and report.error is None:
-            return
-    raise AssertionError(f"outbox not empty: {tracker.pending()}")
 
 
 def _go_away(clock: FakeClock, idle: ScriptedIdle, detector: AwayDetector) -> AwayPeriod:
@@ -121,7 +99,7 @@ def test_each_choice_gives_exact_timesheets_on_the_simulator(
         idle = ScriptedIdle()
         start = clock.now()
         running = tracker.start(PROJECT, TASK, "deep work", (tag,))
-        await _sync_until_done(tracker)
+        await sync_until_done(tracker)
         period = _go_away(clock, idle, detector)
         left = start + timedelta(seconds=20 * TICK - 3)
         back = clock.now() - timedelta(seconds=12)
@@ -141,7 +119,7 @@ def test_each_choice_gives_exact_timesheets_on_the_simulator(
                 assert report.error is not None and report.remaining > 0
             assert len(_mine(state, last_id)) == 1 and _mine(state, last_id)[0].end is None
             state.set_offline(False)
-        await _sync_until_done(tracker)
+        await sync_until_done(tracker)
 
         got = [
             (t.begin, t.end, t.project, t.activity, t.description) for t in _mine(state, last_id)
@@ -192,7 +170,7 @@ def test_a_sleep_booked_offline_before_the_start_was_ever_sent(
         assert apply_away_choice(tracker, period, AwayChoice.BOOK_AS, target, entry=running)
         assert (await tracker.sync_once()).remaining > 0
         state.set_offline(False)
-        await _sync_until_done(tracker)
+        await sync_until_done(tracker)
         got = [(t.begin, t.end, t.activity) for t in _mine(state, last_id)]
         # Away since it began: the original is dropped (no zero-length record, never sent),
         # the sleep is booked, and the original runs again from the wake-up.

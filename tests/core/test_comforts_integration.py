@@ -7,22 +7,18 @@ at Tuesday 2026-11-17 00:20 New York time, just after a midnight and a week boun
 from __future__ import annotations
 
 import asyncio
-import random
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 
 from helpers.fake_clock import FakeClock
-from kimai_tray.api.credentials import Credentials
+from helpers.live_tracker import live_tracker, token_client
 from kimai_tray.api.kimai2 import Kimai2Client
-from kimai_tray.core.catalog import Catalog
 from kimai_tray.core.comforts import Comforts
 from kimai_tray.core.favourites import FavouriteStore
-from kimai_tray.core.outbox import Outbox
 from kimai_tray.core.timeparse import parse_start
 from kimai_tray.core.tracker import Tracker
 from kimai_tray.simulator.kimai2 import SimulatorState
@@ -54,22 +50,13 @@ Body = Callable[[Tracker, Comforts, FakeClock, Kimai2Client], Awaitable[None]]
 def _scenario(tmp_path: Path, url: str, body: Body) -> None:
     async def run() -> None:
         clock = FakeClock(NOW)
-        client = Kimai2Client(
-            url, Credentials(kind="token", secret=TOKEN), timeout=httpx.Timeout(10.0)
-        )
-        outbox = Outbox(tmp_path / "outbox.sqlite")
-        catalog = Catalog(tmp_path / "catalog.sqlite", today=lambda: clock.now().date())
-        store = FavouriteStore(tmp_path / "favourites.sqlite")
-        tracker = Tracker(outbox, catalog, clock, backend=client, rng=random.Random(1))
-        comforts = Comforts(tracker, store, clock, zone=UTC)
-        try:
-            await tracker.refresh_catalog()
-            await body(tracker, comforts, clock, client)
-        finally:
-            await client.aclose()
-            outbox.close()
-            catalog.close()
-            store.close()
+        client = token_client(url, TOKEN, None, timeout=10.0)  # the user's zone from the server
+        async with live_tracker(tmp_path, client, clock) as tracker:
+            store = FavouriteStore(tmp_path / "favourites.sqlite")
+            try:
+                await body(tracker, Comforts(tracker, store, clock, zone=UTC), clock, client)
+            finally:
+                store.close()
 
     asyncio.run(run())
 

@@ -13,6 +13,7 @@ import pytest
 
 from helpers.fake_backend import FakeBackend, SimulatedCrash
 from helpers.fake_clock import FakeClock
+from kimai_tray.core.sync import SETTLE_SECONDS
 from kimai_tray.core.tracker import Tracker
 
 ENTRIES = 6
@@ -39,7 +40,7 @@ def _queue_work(tracker: Tracker, clock: FakeClock) -> list[tuple[str, object]]:
     return expected
 
 
-def _run_until_done(make_tracker: Callable[..., Tracker], backend: FakeBackend) -> int:
+def _run_until_done(make_tracker: Callable[..., Tracker], clock: FakeClock) -> int:
     crashes = 0
     for _ in range(50):
         tracker = make_tracker()
@@ -47,6 +48,9 @@ def _run_until_done(make_tracker: Callable[..., Tracker], backend: FakeBackend) 
             asyncio.run(tracker.sync_once())
         except SimulatedCrash:
             crashes += 1
+            # A POST on the wire when the process died may still commit: the restarted
+            # engine waits the settle period before resending, so the restart comes later.
+            clock.advance(SETTLE_SECONDS)
             continue
         if tracker.state.pending == 0:
             return crashes
@@ -67,7 +71,7 @@ def test_a_crash_at_any_write_neither_duplicates_nor_loses_entries(
     backend.crash_at = crash_at
     backend.crash_after_apply = after_apply
     backend.rounding = random.Random(crash_at).random() < 0.5
-    crashes = _run_until_done(make_tracker, backend)
+    crashes = _run_until_done(make_tracker, clock)
     assert crashes == 1
     got = sorted((t.description or "", t.begin, t.end) for t in backend.sheets.values())
     assert [g[0] for g in got] == sorted(desc for desc, _ in expected)
@@ -103,10 +107,10 @@ def test_a_crash_during_patches_and_deletes_leaves_the_right_records(
     first.stop()
     tracker = make_tracker()
     tracker.start(10, 100, "to delete")
-    asyncio.run(_sync_with_restarts(make_tracker))
+    asyncio.run(_sync_with_restarts(make_tracker, clock))
     tracker = make_tracker()
     tracker.discard_running()
-    asyncio.run(_sync_with_restarts(make_tracker))
+    asyncio.run(_sync_with_restarts(make_tracker, clock))
     got = sorted((t.description, t.end is not None) for t in backend.sheets.values())
     assert got == [("kept", True), ("long, edited", True)]
     assert backend.crashed
@@ -114,12 +118,13 @@ def test_a_crash_during_patches_and_deletes_leaves_the_right_records(
     assert long.end == stop_at
 
 
-async def _sync_with_restarts(make_tracker: Callable[..., Tracker]) -> None:
+async def _sync_with_restarts(make_tracker: Callable[..., Tracker], clock: FakeClock) -> None:
     for _ in range(10):
         tracker = make_tracker()
         try:
             await tracker.sync_once()
         except SimulatedCrash:
+            clock.advance(SETTLE_SECONDS)  # as in _run_until_done
             continue
         if tracker.state.pending == 0:
             return

@@ -200,6 +200,20 @@ def test_a_lost_post_that_never_arrived_is_sent_again(
     assert len(backend.sheets) == 1 and writes(backend).count("start_timesheet") == 2
 
 
+def test_a_post_in_doubt_whose_look_up_failed_still_waits_the_settle_period(
+    tracker: Tracker, backend: FakeBackend, clock: FakeClock
+) -> None:
+    tracker.start(10, 100)
+    backend.fail("start_timesheet", RequestTimeoutError(), after=False)
+    backend.fail("active_timesheets", ServerUnreachableError())  # the look-up after it fails
+    assert sync(tracker).error is not None
+    # The look-up works now and finds nothing, but the stalled POST may still commit.
+    waiting = sync(tracker)
+    assert waiting.sent == 0 and writes(backend).count("start_timesheet") == 1
+    clock.advance(SETTLE_SECONDS)
+    assert sync(tracker).sent == 1 and len(backend.sheets) == 1
+
+
 def test_reconciliation_does_not_adopt_a_record_another_entry_owns(
     tracker: Tracker, backend: FakeBackend, clock: FakeClock
 ) -> None:
@@ -214,8 +228,9 @@ def test_reconciliation_does_not_adopt_a_record_another_entry_owns(
     # Now pretend its POST was in flight when we crashed: it must not grab record 1.
     op = tracker.pending()[0]
     tracker.outbox.mark_inflight(
-        next(o.seq for o in tracker.outbox.open_ops() if o.op_id == op.op_id)
+        next(o.seq for o in tracker.outbox.open_ops() if o.op_id == op.op_id), clock.now()
     )
+    clock.advance(SETTLE_SECONDS)  # that attempt is past its settle period: resend it
     sync(tracker)
     assert len(backend.sheets) == 2
 

@@ -16,11 +16,10 @@ from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 
 from helpers.fake_clock import FakeClock
-from kimai_tray.api.credentials import Credentials
+from helpers.live_tracker import live_tracker, sync_until_done, token_client
 from kimai_tray.api.kimai2 import Kimai2Client
 from kimai_tray.core.catalog import Catalog
 from kimai_tray.core.outbox import OpStatus, Outbox
@@ -44,46 +43,21 @@ def sim() -> Iterator[object]:
     server.stop()
 
 
-def _client(url: str, timeout: float = 2.0) -> Kimai2Client:
-    return Kimai2Client(
-        url, Credentials(kind="token", secret=TOKEN), timezone=TZ, timeout=httpx.Timeout(timeout)
-    )
-
-
 def _scenario(
     tmp_path: Path,
     url: str,
     body: Callable[[Tracker, FakeClock, Kimai2Client], Awaitable[None]],
-    **kw: float,
+    timeout: float = 2.0,
 ) -> None:
     """Run `body` with a tracker (FakeClock two hours in the past, so times are valid)."""
 
     async def run() -> None:
         clock = FakeClock(datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2))
-        client = _client(url, **kw)
-        outbox = Outbox(tmp_path / "outbox.sqlite")
-        catalog = Catalog(tmp_path / "catalog.sqlite", today=lambda: clock.now().date())
-        tracker = Tracker(outbox, catalog, clock, backend=client, rng=random.Random(1))
-        try:
-            await tracker.refresh_catalog()
+        client = token_client(url, TOKEN, TZ, timeout)
+        async with live_tracker(tmp_path, client, clock) as tracker:
             await body(tracker, clock, client)
-        finally:
-            await client.aclose()
-            outbox.close()
-            catalog.close()
 
     asyncio.run(run())
-
-
-async def _sync_until_done(tracker: Tracker, rounds: int = 10) -> None:
-    for _ in range(rounds):
-        report = await tracker.sync_once()
-        if report.remaining == 0:
-            return
-        if report.retry_after is not None:
-            # Honour the engine's own back-off (short here), as run() would.
-            await asyncio.sleep(min(report.retry_after, 2.0))
-    raise AssertionError(f"outbox not empty: {tracker.pending()}")
 
 
 def test_offline_start_and_stop_become_one_exact_timesheet(sim: object, tmp_path: Path) -> None:
@@ -97,7 +71,7 @@ def test_offline_start_and_stop_become_one_exact_timesheet(sim: object, tmp_path
         clock.advance(3723)
         tracker.stop()
         tracker.set_backend(backend)
-        await _sync_until_done(tracker)
+        await sync_until_done(tracker)
         mine = [t for t in state.timesheets.values() if t.description == "offline work"]
         assert len(mine) == 1
         ts = mine[0]
@@ -126,22 +100,22 @@ def test_a_request_lost_after_commit_neither_duplicates_nor_loses(
         if method == "POST":
             state.faults.add(fault, method="POST", delay=1.0)  # type: ignore[arg-type]
         tracker.start(PROJECT, TASK, "lost reply")
-        await _sync_until_done(tracker)
+        await sync_until_done(tracker)
         clock.advance(600)
         tracker.edit_running(description="lost reply, edited")
         if method == "PATCH":
             state.faults.add("drop_after", method="PATCH", times=2)
         tracker.stop()
-        await _sync_until_done(tracker)
+        await sync_until_done(tracker)
         ts = [t for t in state.timesheets.values() if (t.description or "").startswith("lost")]
         assert len(ts) == 1 and len(state.timesheets) == before + 1
         assert ts[0].description == "lost reply, edited" and ts[0].end == clock.now()
         if method == "DELETE":
             tracker.start(PROJECT, MEETING, "to be discarded")
-            await _sync_until_done(tracker)
+            await sync_until_done(tracker)
             state.faults.add("drop_after", method="DELETE")
             tracker.discard_running()
-            await _sync_until_done(tracker)
+            await sync_until_done(tracker)
             assert not [t for t in state.timesheets.values() if t.description == "to be discarded"]
             assert len(state.timesheets) == before + 1
 
@@ -160,7 +134,7 @@ def test_web_ui_timers_show_up_and_stopped_ones_stay_stopped(sim: object, tmp_pa
         state.stop_timer()
         await tracker.refresh_remote()
         await tracker.refresh_remote()
-        await _sync_until_done(tracker)
+        await sync_until_done(tracker)
         assert tracker.state.running is None
         assert state.timesheets[web.id].end is not None and not state.running(state.admin.id)
 

@@ -7,8 +7,6 @@ exactly as in a real X11 session. The simulator is polled over HTTP with a deadl
 from __future__ import annotations
 
 import shutil
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,15 +26,6 @@ from kimai_tray.platform.hotkeys import HotkeySupport, X11HotkeyBackend, parse_h
 from kimai_tray.ui.global_hotkeys import GlobalHotkeys
 
 pytestmark = [pytest.mark.xvfb, pytest.mark.slow]
-
-
-@pytest.fixture
-def short_home() -> Iterator[Path]:
-    base = Path(tempfile.mkdtemp(prefix="kt-"))
-    try:
-        yield base / "home"
-    finally:
-        shutil.rmtree(base, ignore_errors=True)
 
 
 def test_ctrl_alt_t_starts_then_stops_a_timesheet(xvfb_display: str, short_home: Path) -> None:

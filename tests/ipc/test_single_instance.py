@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,21 +24,12 @@ from ipc.app_process import (
     run_cli,
     wait_for,
 )
+from ipc.fake_app import FakeApp
 from kimai_tray.platform.ipc import IpcRequest, send_request, socket_location
 
 pytestmark = pytest.mark.slow
 
 TOGGLE_BOUND_S = 0.5  # the issue's bound: CLI call -> tray state changed
-
-
-@pytest.fixture
-def short_home() -> Iterator[Path]:
-    # Unix socket paths are limited to ~108 bytes: pytest's tmp_path can be longer.
-    base = Path(tempfile.mkdtemp(prefix="kt-"))
-    try:
-        yield base / "home"
-    finally:
-        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture
@@ -171,3 +160,101 @@ def test_a_killed_app_leaves_a_stale_socket_that_the_next_app_takes_over(
         assert second.proc.poll() is None
     finally:
         second.stop()
+
+
+# -- an app that does not finish a command: the CLI must never act a second time --------
+
+
+def _cli_home(short_home: Path) -> tuple[dict[str, str], str]:
+    """A home with one queued (offline) timer, and the path its app's socket would have."""
+    env = base_env(short_home)
+    result = run_cli(env, "start", "--project", "1", "--activity", "1")  # no app: acts itself
+    assert result.returncode == 0, result.stderr
+    name, _lock = socket_location(short_home / "config", short_home / "run")
+    return env, name
+
+
+def _local_status(env: dict[str, str]) -> dict[str, object]:
+    result = run_cli(env, "status", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert isinstance(data, dict)
+    return data
+
+
+def test_cli_does_not_act_when_the_app_does_not_take_the_command(short_home: Path) -> None:
+    env, name = _cli_home(short_home)
+    with FakeApp(name, "silent") as app:
+        result = run_cli(env, "toggle")
+        assert result.returncode == 1
+        assert "not responding; nothing was changed" in result.stderr
+        assert app.seen() == ["toggle"]
+        # Read-only: `pending` reads the outbox here, and says why.
+        pending = run_cli(env, "pending", "--json")
+        assert pending.returncode == 0, pending.stderr
+        assert "not responding" in pending.stderr
+        assert [op["kind"] for op in json.loads(pending.stdout)] == ["start"]
+    # The socket file is left behind, nobody listens: the CLI acts itself again.
+    data = _local_status(env)
+    assert data["state"] == "running"  # the toggle (a stop) was not applied by the CLI
+    assert data["pending"] == 1
+
+
+def test_cli_does_not_act_again_when_the_app_took_the_command_and_died(
+    short_home: Path,
+) -> None:
+    env, name = _cli_home(short_home)
+    with FakeApp(name, "ack_then_close") as app:
+        result = run_cli(env, "toggle")
+        assert result.returncode == 1
+        assert "stopped answering while running 'toggle'" in result.stderr
+        assert "kimai-tray status" in result.stderr
+        assert app.confirmations == 1
+    data = _local_status(env)
+    assert data["state"] == "running" and data["pending"] == 1
+
+
+def test_cli_gets_the_answer_of_an_app_that_answers(short_home: Path) -> None:
+    env, name = _cli_home(short_home)
+    with FakeApp(name, "answer"):
+        result = run_cli(env, "toggle")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "answer:toggle\n"
+    assert _local_status(env)["state"] == "running"  # only the (fake) app acted
+
+
+def test_cli_acts_itself_on_a_stale_socket(short_home: Path) -> None:
+    env, name = _cli_home(short_home)
+    FakeApp(name, "answer").close()  # leaves the socket file; nobody listens
+    assert os.path.exists(name)
+    result = run_cli(env, "toggle")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Stopped ")
+    assert _local_status(env)["state"] == "idle"
+
+
+def test_frozen_app_makes_the_cli_refuse_and_no_second_app_starts(
+    demo_app: tuple[AppProcess, str, dict[str, str]],
+) -> None:
+    app, url, env = demo_app
+    project_id, activity_id = project_and_activity(url)
+    result = run_cli(env, "start", "--project", str(project_id), "--activity", str(activity_id))
+    assert result.returncode == 0, result.stderr
+    running = wait_for("the timer on the simulator", lambda: active_timesheets(url))
+    app.proc.send_signal(signal.SIGSTOP)
+    try:
+        toggled = run_cli(env, "toggle")
+        second = run_cli(env, timeout=60)  # a second launch while the app is frozen
+    finally:
+        app.proc.send_signal(signal.SIGCONT)
+    assert toggled.returncode == 1
+    assert "not responding; nothing was changed" in toggled.stderr
+    assert second.returncode == 0
+    assert "not responding" in second.stderr  # not "its window was opened": it was not
+    assert "first state rendered" not in second.stderr  # no second app, no second outbox writer
+    assert "single-instance socket listening" not in second.stderr
+    # Resumed, the app never runs the toggle it finds in its socket buffer.
+    data = status_json(app, env)
+    assert data["state"] == "running"
+    assert active_timesheets(url) == running
+    assert "command toggle from the command line" not in app.text()

@@ -11,9 +11,11 @@ from typing import Any, TypeVar
 
 import pytest
 
+from helpers.fake_clock import FakeClock
 from kimai1.conftest import PASSWORD, MakeServer, SteppedClock
 from kimai_tray.api.kimai1 import Kimai1Client, Kimai1UnsupportedError
 from kimai_tray.core import errors
+from kimai_tray.core.diagnostics import format_report, run_doctor
 from kimai_tray.core.models import TimesheetChanges, TimesheetDraft
 from kimai_tray.simulator.kimai1 import Kimai1SimulatorServer
 
@@ -401,3 +403,13 @@ def test_offline_begin_is_written_at_stop(
         assert (stopped.begin, stopped.duration) == (offline_begin, 1200)
 
     use(server, scenario)
+
+
+def test_doctor_reads_the_kimai1_servers_clock(server: Kimai1SimulatorServer) -> None:
+    """The JSON-RPC answers carry the server's `Date`: doctor's clock check works on Kimai 1
+    too. The local clock is shifted only through the injected clock, never the system's."""
+    behind = FakeClock(datetime.now(UTC) - timedelta(minutes=7))
+    in_step = format_report(use(server, run_doctor)).splitlines()[-1]
+    skewed = format_report(use(server, lambda c: run_doctor(c, clock=behind))).splitlines()[-1]
+    assert in_step == "ok   clock: in step with the server"
+    assert skewed.startswith("WARN clock: This computer's clock is 7 minutes behind")

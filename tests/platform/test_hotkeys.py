@@ -61,6 +61,16 @@ def test_x11_grab_fires_on_xdotool_keypress(x11: X11HotkeyBackend, xvfb_display:
     assert _wait_for_hotkey(x11) == ["toggle"]
 
 
+@pytest.mark.parametrize(("text", "keys"), [("Ctrl+Space", "ctrl+space"), ("Super+F9", "super+F9")])
+def test_x11_named_keys_the_recorder_offers_are_grabbed(
+    x11: X11HotkeyBackend, xvfb_display: str, text: str, keys: str
+) -> None:
+    """Xlib spells Space only in lower case; F-keys capitalised: both must resolve."""
+    x11.register("popup", parse_hotkey(text))
+    xdotool(xvfb_display, "key", keys)
+    assert _wait_for_hotkey(x11) == ["popup"]
+
+
 def test_x11_grab_still_fires_with_numlock_on(x11: X11HotkeyBackend, xvfb_display: str) -> None:
     x11.register("popup", parse_hotkey("Ctrl+Alt+K"))
     xdotool(xvfb_display, "key", "Num_Lock")

@@ -96,7 +96,11 @@ async def main(directory: Path, url: str, token: str, tz: str, point: str, nth: 
         transport=transport,
         timeout=httpx.Timeout(5.0),
     )
-    tracker = Tracker(outbox, catalog, SystemClock(), backend=client, sleep=asyncio.sleep)
+    # The parent's stalls last under a second; a restart after a kill must still wait out a
+    # POST that may be on the wire (SETTLE_SECONDS in production), just not 90 real seconds.
+    tracker = Tracker(
+        outbox, catalog, SystemClock(), backend=client, sleep=asyncio.sleep, settle_seconds=2.0
+    )
     try:
         for _ in range(200):
             report = await tracker.sync_once()

@@ -125,3 +125,30 @@ def test_first_state_comes_from_the_outbox_before_any_network(tmp_path: Path) ->
     assert proc.returncode == 0, proc.stderr
     # Not configured, so no client is ever made: the running state can only come from disk.
     assert "kimai-tray: first state rendered (running)" in proc.stderr.splitlines()
+
+
+def test_damaged_databases_are_kept_aside_and_the_user_is_told(tmp_path: Path) -> None:
+    """A damaged outbox and favourites file never stop the app: both are kept aside (not
+    deleted) and one sentence each reaches the user (a tray message; the log here, as the
+    offscreen platform has no tray)."""
+    from kimai_tray.context import AppContext
+
+    env = app_env(tmp_path, KIMAI_TRAY_EXIT_AFTER_START="1")
+    ctx = AppContext.build(env, log_to_file=False)
+    try:
+        data = ctx.profile_data_dir()
+        outbox_path = data / ctx.paths.outbox_file.name
+    finally:
+        ctx.close()
+    outbox_path.write_bytes(b"garbage, not SQLite " * 100)
+    (data / "favourites.sqlite").write_bytes(b"also garbage " * 100)
+    proc = subprocess.run(APP, env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    told = [line for line in proc.stderr.splitlines() if line.startswith("kimai-tray: told")]
+    assert len(told) == 2, proc.stderr
+    assert any(outbox_path.name in line for line in told)
+    assert any("favourites.sqlite" in line for line in told)
+    assert sorted(p.name for p in data.iterdir() if ".broken-" in p.name) == [
+        "favourites.sqlite.broken-0",
+        f"{outbox_path.name}.broken-0",
+    ]

@@ -18,14 +18,13 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from helpers.live_ui import running_tracker
 from helpers.simulator_fixtures import SIMULATOR_TOKEN
 from kimai_tray.api.credentials import Credentials
 from kimai_tray.api.kimai2 import Kimai2Client
-from kimai_tray.core.catalog import Catalog
 from kimai_tray.core.clock import SystemClock
 from kimai_tray.core.comforts import Comforts
 from kimai_tray.core.favourites import FavouriteStore
-from kimai_tray.core.outbox import Outbox
 from kimai_tray.core.totals import format_duration
 from kimai_tray.core.tracker import Tracker
 from kimai_tray.simulator.kimai2 import SimTimesheet
@@ -69,30 +68,22 @@ def live(
     client = Kimai2Client(
         sim.url, Credentials(kind="token", secret=SIMULATOR_TOKEN), timeout=httpx.Timeout(10.0)
     )
-    outbox = Outbox(tmp_path / "outbox.sqlite")
-    catalog = Catalog(tmp_path / "catalog.sqlite")
-    tracker = Tracker(outbox, catalog, SystemClock(), backend=client)
-    comforts = Comforts(tracker, FavouriteStore(tmp_path / "favourites.sqlite"), SystemClock())
-    runner = asyncio.ensure_future(tracker.run())
-    qtbot.waitUntil(lambda: not catalog.is_empty() and tracker.state.online, timeout=WAIT_MS)
-    bridge = StateBridge(tracker.subscribe, tracker.state)
-    popup = PopupWindow(tracker, bridge, comforts=comforts, target_hours=8.0)
-    popup.hide_on_deactivate = False  # offscreen activation is unreliable
-    qtbot.addWidget(popup)
-    tray = TrayController(tracker, bridge, toggle_popup=popup.toggle_visible, quit_app=lambda: None)
-    tray.set_favourites_menu(FavouritesMenu(comforts).fill)
-    try:
-        yield Live(sim, client, tracker, comforts, popup, tray)
-    finally:
-        tray.close()
-        bridge.close()
-        runner.cancel()
-        qtbot.waitUntil(runner.done, timeout=WAIT_MS)
-        closing = asyncio.ensure_future(client.aclose())
-        qtbot.waitUntil(closing.done, timeout=WAIT_MS)
-        outbox.close()
-        catalog.close()
-        comforts.close()
+    with running_tracker(qtbot, tmp_path, client) as tracker:
+        comforts = Comforts(tracker, FavouriteStore(tmp_path / "favourites.sqlite"), SystemClock())
+        bridge = StateBridge(tracker.subscribe, tracker.state)
+        popup = PopupWindow(tracker, bridge, comforts=comforts, target_hours=8.0)
+        popup.hide_on_deactivate = False  # offscreen activation is unreliable
+        qtbot.addWidget(popup)
+        tray = TrayController(
+            tracker, bridge, toggle_popup=popup.toggle_visible, quit_app=lambda: None
+        )
+        tray.set_favourites_menu(FavouritesMenu(comforts).fill)
+        try:
+            yield Live(sim, client, tracker, comforts, popup, tray)
+        finally:
+            tray.close()
+            bridge.close()
+            comforts.close()
 
 
 def _open(qtbot: QtBot, popup: PopupWindow) -> None:

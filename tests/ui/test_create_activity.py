@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
@@ -15,12 +16,10 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from helpers.live_ui import running_tracker
 from helpers.simulator_fixtures import PLAIN_TOKEN, SIMULATOR_TOKEN
 from kimai_tray.api.credentials import Credentials
 from kimai_tray.api.kimai2 import Kimai2Client
-from kimai_tray.core.catalog import Catalog
-from kimai_tray.core.clock import SystemClock
-from kimai_tray.core.outbox import Outbox
 from kimai_tray.core.tracker import Tracker
 from kimai_tray.simulator.server import SimulatorServer
 from kimai_tray.ui.bridge import StateBridge
@@ -38,37 +37,21 @@ def make_popup(
     simulator: SimulatorServer,
     running_qloop: asyncio.AbstractEventLoop,
 ) -> Iterator[Callable[[str], tuple[PopupWindow, Tracker]]]:
-    closers: list[Callable[[], None]] = []
+    with ExitStack() as stack:
 
-    def make(token: str) -> tuple[PopupWindow, Tracker]:
-        client = Kimai2Client(
-            simulator.url, Credentials(kind="token", secret=token), timeout=httpx.Timeout(10.0)
-        )
-        outbox = Outbox(tmp_path / "outbox.sqlite")
-        catalog = Catalog(tmp_path / "catalog.sqlite")
-        tracker = Tracker(outbox, catalog, SystemClock(), backend=client)
-        runner = asyncio.ensure_future(tracker.run())
-        qtbot.waitUntil(lambda: not catalog.is_empty() and tracker.state.online, timeout=WAIT_MS)
-        bridge = StateBridge(tracker.subscribe, tracker.state)
-        popup = PopupWindow(tracker, bridge)
-        popup.hide_on_deactivate = False  # offscreen activation is unreliable
-        qtbot.addWidget(popup)
+        def make(token: str) -> tuple[PopupWindow, Tracker]:
+            client = Kimai2Client(
+                simulator.url, Credentials(kind="token", secret=token), timeout=httpx.Timeout(10.0)
+            )
+            tracker = stack.enter_context(running_tracker(qtbot, tmp_path, client))
+            bridge = StateBridge(tracker.subscribe, tracker.state)
+            stack.callback(bridge.close)
+            popup = PopupWindow(tracker, bridge)
+            popup.hide_on_deactivate = False  # offscreen activation is unreliable
+            qtbot.addWidget(popup)
+            return popup, tracker
 
-        def close() -> None:
-            bridge.close()
-            runner.cancel()
-            qtbot.waitUntil(runner.done, timeout=WAIT_MS)
-            closing = asyncio.ensure_future(client.aclose())
-            qtbot.waitUntil(closing.done, timeout=WAIT_MS)
-            outbox.close()
-            catalog.close()
-
-        closers.append(close)
-        return popup, tracker
-
-    yield make
-    for close in closers:
-        close()
+        yield make
 
 
 def _type(qtbot: QtBot, popup: PopupWindow, query: str) -> None:

@@ -1,15 +1,15 @@
 """GlobalHotkeys without an X server: where grabs are impossible, nothing is attempted.
 
-The real X11 grab, key press and conflict paths run under Xvfb in tests/ipc/test_hotkey_xvfb.py.
+The real X11 grab, key press and conflict paths run under Xvfb in tests/ipc/test_hotkey_xvfb.py;
+the Wayland portal path in tests/ui/test_global_hotkeys_portal.py.
 Windows (RegisterHotKey) is not wired into the app yet, so it is treated like "no grab" here.
 """
 
 from __future__ import annotations
 
-import pytest
-
 from kimai_tray.platform.config import Preferences
 from kimai_tray.platform.hotkeys import HotkeyBackend, HotkeySupport
+from kimai_tray.platform.portal_shortcuts import PortalShortcuts
 from kimai_tray.ui.global_hotkeys import GlobalHotkeys, wanted_hotkeys
 
 
@@ -17,12 +17,15 @@ def no_backend() -> HotkeyBackend:
     raise AssertionError("no key grab may be attempted on this desktop")
 
 
-@pytest.mark.parametrize("kind", ["none", "wayland-portal"])
-def test_no_grab_where_the_desktop_forbids_it(kind: str) -> None:
+def no_portal(on_activated: object) -> PortalShortcuts:
+    raise AssertionError("the portal may only be asked where the desktop offers it")
+
+
+def test_no_grab_where_the_desktop_forbids_it() -> None:
     reports: list[str] = []
     hotkeys = GlobalHotkeys(
-        {}, reports.append, support=HotkeySupport(kind, "Use a desktop shortcut."),
-        make_backend=no_backend,
+        {}, reports.append, support=HotkeySupport("none", "Use a desktop shortcut."),
+        make_backend=no_backend, make_portal=no_portal,
     )  # fmt: skip
     assert hotkeys.apply(Preferences()) == []
     assert reports == [] and hotkeys.registered == {}

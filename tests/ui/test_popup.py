@@ -7,19 +7,18 @@ the Kimai 2 simulator lands; assertions check what that server holds after `sync
 from __future__ import annotations
 
 import asyncio
-import random
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from bench.catalog_data import large_catalog
 from PySide6.QtCore import QPoint, Qt
 from pytestqt.qtbot import QtBot
 
 from helpers.fake_backend import FakeBackend
 from helpers.fake_clock import FakeClock
 from kimai_tray.core.catalog import Catalog
-from kimai_tray.core.models import Activity, Customer, Project, Tag
 from kimai_tray.core.outbox import Outbox
 from kimai_tray.core.search import CatalogMatch
 from kimai_tray.core.state import NamedRef, TrackerState
@@ -176,39 +175,10 @@ def test_status_sentences() -> None:
     assert format_elapsed(3725) == "1:02:05"
 
 
-def _large_catalog() -> tuple[list[Customer], list[Project], list[Activity], list[Tag]]:
-    rng = random.Random(3)
-    words = [
-        "alpha",
-        "beta",
-        "cloud",
-        "data",
-        "edge",
-        "flow",
-        "grid",
-        "harbor",
-        "iris",
-        "jade",
-        "kilo",
-        "lumen",
-        "metro",
-        "nova",
-    ]
-    customers = [Customer(i, f"{rng.choice(words).title()} {i} GmbH") for i in range(1, 1001)]
-    projects = [
-        Project(i, f"{rng.choice(words).title()} {rng.choice(words)} {i}", c.id, c.name)
-        for i in range(1, 10_001)
-        for c in [customers[i % 1000]]
-    ]
-    activities = [Activity(1, "Meeting"), Activity(2, "Development")]
-    activities += [Activity(i, f"Support {i}", (i % 10_000) + 1) for i in range(3, 20_000)]
-    return customers, projects, activities, []
-
-
 def test_filtering_large_catalog_stays_under_100ms_per_keystroke(
     qtbot: QtBot, popup: PopupWindow, tracker: Tracker, server: FakeBackend
 ) -> None:
-    tracker.catalog.replace_all(*_large_catalog())
+    tracker.catalog.replace_all(*large_catalog(projects=10_000, activities=20_000))
     # The popup never awaits the server: even a dead server must not slow typing.
     server.down = True
     worst = 0.0

@@ -19,12 +19,10 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from helpers.live_ui import running_tracker
 from helpers.simulator_fixtures import SIMULATOR_TOKEN
 from kimai_tray.api.credentials import Credentials
 from kimai_tray.api.kimai2 import Kimai2Client
-from kimai_tray.core.catalog import Catalog
-from kimai_tray.core.clock import SystemClock
-from kimai_tray.core.outbox import Outbox
 from kimai_tray.core.tracker import Tracker
 from kimai_tray.simulator.kimai2 import SimTimesheet
 from kimai_tray.simulator.server import SimulatorServer
@@ -71,30 +69,21 @@ def live(
         timezone=TZ,
         timeout=httpx.Timeout(10.0),
     )
-    outbox = Outbox(tmp_path / "outbox.sqlite")
-    catalog = Catalog(tmp_path / "catalog.sqlite")
-    tracker = Tracker(outbox, catalog, SystemClock(), backend=client)
-    runner = asyncio.ensure_future(tracker.run())
-    # run() refreshes the catalog first thing; the picker needs it.
-    qtbot.waitUntil(lambda: not catalog.is_empty() and tracker.state.online, timeout=WAIT_MS)
-    bridge = StateBridge(tracker.subscribe, tracker.state)
-    popup = PopupWindow(tracker, bridge)
-    popup.hide_on_deactivate = False  # offscreen activation is unreliable
-    qtbot.addWidget(popup)
-    tray = TrayController(tracker, bridge, toggle_popup=popup.toggle_visible, quit_app=lambda: None)
-    with simulator.state.lock:
-        seeded = frozenset(simulator.state.timesheets)
-    try:
-        yield Live(simulator, tracker, popup, tray, seeded)
-    finally:
-        tray.close()
-        bridge.close()
-        runner.cancel()
-        qtbot.waitUntil(runner.done, timeout=WAIT_MS)
-        closing = asyncio.ensure_future(client.aclose())
-        qtbot.waitUntil(closing.done, timeout=WAIT_MS)
-        outbox.close()
-        catalog.close()
+    with running_tracker(qtbot, tmp_path, client) as tracker:
+        bridge = StateBridge(tracker.subscribe, tracker.state)
+        popup = PopupWindow(tracker, bridge)
+        popup.hide_on_deactivate = False  # offscreen activation is unreliable
+        qtbot.addWidget(popup)
+        tray = TrayController(
+            tracker, bridge, toggle_popup=popup.toggle_visible, quit_app=lambda: None
+        )
+        with simulator.state.lock:
+            seeded = frozenset(simulator.state.timesheets)
+        try:
+            yield Live(simulator, tracker, popup, tray, seeded)
+        finally:
+            tray.close()
+            bridge.close()
 
 
 def _open(qtbot: QtBot, popup: PopupWindow) -> None:

@@ -68,6 +68,9 @@ def test_switching_from_the_tray_menu_moves_the_ui_and_keeps_the_old_queue_synci
         old = ctx.tracker
         old.start(PROJECT, TASK, "queued on A")
         assert bridge.state.is_running
+        # Switch once A's attempt has failed, not while its POST is on the wire: a POST cut
+        # off mid-request may still commit, so it would (rightly) wait out the settle period.
+        qtbot.waitUntil(lambda: old.state.last_error is not None, timeout=WAIT_MS)
 
         actions = _profile_actions(tray)
         assert set(actions) == {"default", "b"} and actions["default"].isChecked()

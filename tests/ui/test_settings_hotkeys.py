@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -79,6 +80,36 @@ def test_hotkeys_are_validated_and_saved_normalised(
     assert (prefs.toggle_hotkey, prefs.hotkey) == ("Ctrl+Shift+F5", "Ctrl+Alt+K")
 
 
+def test_recorded_hotkeys_are_saved_to_the_config_file(
+    qtbot: QtBot, tmp_path: Path, memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Real key presses on the dialog's recorders, then Save: the file holds what was pressed."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    dialog = dialog_for(qtbot, tmp_path, memory_keyring, X11)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    ctrl_alt = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+    box = dialog.hotkeys_box
+    qtbot.keyClick(box.toggle_hotkey.field, Qt.Key.Key_J, ctrl_alt)
+    qtbot.keyClick(box.popup_hotkey.field, Qt.Key.Key_P)  # no modifier: refused, K kept
+    assert box.popup_hotkey.hint.isVisible()
+    qtbot.keyClick(box.popup_hotkey.field, Qt.Key.Key_F9, Qt.KeyboardModifier.MetaModifier)
+    with qtbot.waitSignal(dialog.saved):
+        qtbot.mouseClick(
+            dialog.buttons.button(dialog.buttons.StandardButton.Save), Qt.MouseButton.LeftButton
+        )
+    prefs = load_config(tmp_path / "config.toml").preferences
+    assert (prefs.toggle_hotkey, prefs.hotkey) == ("Ctrl+Alt+J", "Super+F9")
+
+    reopened = dialog_for(qtbot, tmp_path, memory_keyring, X11)
+    assert reopened.hotkeys_box.toggle_hotkey.text() == "Ctrl+Alt+J"
+    # Recording the other one's combination is caught at save time, as with typed text.
+    qtbot.keyClick(reopened.hotkeys_box.popup_hotkey.field, Qt.Key.Key_J, ctrl_alt)
+    reopened.save()
+    assert "differ" in reopened.result_label.text()
+    assert load_config(tmp_path / "config.toml").preferences.hotkey == "Super+F9"
+
+
 def test_wayland_shows_and_copies_the_desktop_shortcut_instructions(
     qtbot: QtBot, tmp_path: Path, memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -95,3 +126,36 @@ def test_wayland_shows_and_copies_the_desktop_shortcut_instructions(
 
     on_x11 = dialog_for(qtbot, tmp_path, memory_keyring, X11)
     assert on_x11.hotkeys_box.copy_button.isHidden()
+
+
+def test_portal_and_macos_say_what_to_expect_without_shortcut_instructions(
+    qtbot: QtBot, tmp_path: Path, memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kimai_tray.platform.hotkeys import hotkey_support
+    from kimai_tray.ui.hotkey_settings import HotkeySettingsBox
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    portal = dialog_for(qtbot, tmp_path, memory_keyring, HotkeySupport("wayland-portal", "Ask."))
+    box = portal.hotkeys_box
+    assert box.support_label.text() == "Ask." and not box.support_label.isHidden()
+    assert box.copy_button.isHidden() and box.permission_button.isHidden()
+
+    # macOS: the Accessibility explanation, and a button that shows the system's prompt
+    # (the real AXIsProcessTrustedWithOptions is macOS only: a recorder stands in here).
+    asked: list[bool] = []
+    answers = iter([False, True])
+
+    def ask(prompt: bool) -> bool:
+        asked.append(prompt)
+        return next(answers)
+
+    mac = HotkeySettingsBox(
+        Config().preferences, support=hotkey_support(env={}, platform="darwin"), ask_permission=ask
+    )
+    qtbot.addWidget(mac)
+    assert "Accessibility" in mac.support_label.text() and not mac.permission_button.isHidden()
+    mac.permission_button.click()
+    assert "quit and reopen" in mac.support_label.text()
+    mac.permission_button.click()
+    assert asked == [True, True]
+    assert mac.support_label.text() == "kimai-tray may use global hotkeys."

@@ -1,14 +1,14 @@
-"""First-run wizard and settings dialog, keyboard only, over real HTTP to a local stub Kimai.
+"""Settings dialog and the wizard's cleartext warning, keyboard only, over real HTTP.
 
-The stub below answers the few Kimai 2 endpoints the connection test reads; it stands in for
-the Kimai 2 simulator (not yet in the tree). `/html/...` answers with a login page (wrong URL).
+The stub below answers just the Kimai 2 endpoints the connection test reads, with a user and
+version the test can recognise. The wizard's full run (wrong token, HTML page, good token) is
+in test_wizard_simulator.py, against the Kimai 2 simulator.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,9 +22,8 @@ from pytestqt.qtbot import QtBot
 from helpers.keyring_fixtures import MemoryKeyring
 from kimai_tray.platform.config import Config, load_config
 from kimai_tray.platform.credentials import SERVICE, CredentialStore, account_key
-from kimai_tray.ui.connection_form import draft_of
 from kimai_tray.ui.settings import SettingsDialog
-from kimai_tray.ui.wizard import PAGE_AUTH, PAGE_DONE, PAGE_TEST, FirstRunWizard
+from kimai_tray.ui.wizard import FirstRunWizard
 
 GOOD_TOKEN = "good-token-6f1e0c2b9a8d7e6f5a4b3c2d1e0f"
 
@@ -42,9 +41,6 @@ _BODIES: dict[str, object] = {
 class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
-        if path.startswith("/html/"):
-            self._send(200, b"<!DOCTYPE html><html><body>Login</body></html>", "text/html")
-            return
         if self.headers.get("Authorization") != f"Bearer {GOOD_TOKEN}":
             body = {"code": 401, "message": "Invalid credentials"}
             self._send(401, json.dumps(body).encode(), "application/json")
@@ -82,77 +78,6 @@ def kimai_stub() -> Iterator[str]:
 def server_url() -> Iterator[str]:
     with kimai_stub() as url:
         yield url
-
-
-@pytest.fixture
-def wizard(
-    qtbot: QtBot,
-    tmp_path: Path,
-    memory_keyring: MemoryKeyring,
-    running_qloop: asyncio.AbstractEventLoop,
-) -> FirstRunWizard:
-    dialog = FirstRunWizard(tmp_path / "config.toml", CredentialStore(memory_keyring))
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitExposed(dialog)
-    return dialog
-
-
-def _attempt(qtbot: QtBot, wizard: FirstRunWizard, url: str, token: str) -> str:
-    """Type URL + token with the keyboard, run the test, return the shown sentence."""
-    wizard.server.url.setFocus()
-    wizard.server.url.selectAll()
-    qtbot.keyClicks(wizard.server.url, url)
-    qtbot.keyClick(wizard.next_button, Qt.Key.Key_Space)
-    assert wizard.page() == PAGE_AUTH
-    assert wizard.auth.secret.hasFocus()
-    wizard.auth.secret.selectAll()
-    qtbot.keyClicks(wizard.auth.secret, token)
-    wizard.last_report = None
-    qtbot.keyClick(wizard.next_button, Qt.Key.Key_Space)
-    assert wizard.page() == PAGE_TEST
-    qtbot.waitUntil(lambda: wizard.last_report is not None, timeout=10_000)
-    return wizard.result_label.text()
-
-
-def test_wizard_wrong_token_html_url_then_good_token(
-    qtbot: QtBot,
-    wizard: FirstRunWizard,
-    server_url: str,
-    tmp_path: Path,
-    memory_keyring: MemoryKeyring,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    caplog.set_level(logging.DEBUG)
-    wrong = _attempt(qtbot, wizard, server_url, "wrong-token-000000000000000000000000000")
-    assert wizard.last_report is not None and not wizard.last_report.ok
-    assert not wizard.next_button.isEnabled()
-    assert "wrong-token" not in wrong
-
-    qtbot.keyClick(wizard.back_button, Qt.Key.Key_Space)
-    qtbot.keyClick(wizard.back_button, Qt.Key.Key_Space)
-    html = _attempt(qtbot, wizard, server_url + "/html", GOOD_TOKEN)
-    assert wizard.last_report is not None and not wizard.last_report.ok
-    assert html.split("\n")[0] != wrong.split("\n")[0]
-    assert memory_keyring.entries == {}
-    assert not (tmp_path / "config.toml").exists()
-
-    qtbot.keyClick(wizard.back_button, Qt.Key.Key_Space)
-    qtbot.keyClick(wizard.back_button, Qt.Key.Key_Space)
-    good = _attempt(qtbot, wizard, server_url, GOOD_TOKEN)
-    assert "2.30.0" in good and "anna" in good and "Europe/Berlin" in good
-    with qtbot.waitSignal(wizard.configured) as saved:
-        qtbot.keyClick(wizard.next_button, Qt.Key.Key_Space)
-    assert wizard.page() == PAGE_DONE
-
-    config = load_config(tmp_path / "config.toml")
-    assert config == saved.args[0]
-    assert config.server_url == server_url and config.auth_kind == "token"
-    assert memory_keyring.entries == {(SERVICE, account_key(server_url, None)): GOOD_TOKEN}
-    # Only the keyring holds the secret: not the config file, the logs or a repr.
-    assert GOOD_TOKEN not in (tmp_path / "config.toml").read_text()
-    assert GOOD_TOKEN not in caplog.text and "wrong-token" not in caplog.text
-    assert GOOD_TOKEN not in repr(draft_of(wizard.server, wizard.auth))
 
 
 def test_wizard_warns_on_cleartext_http_to_remote_host(

@@ -7,7 +7,6 @@ only the good one is saved, to the keyring.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from pathlib import Path
 
@@ -19,26 +18,13 @@ from helpers.keyring_fixtures import MemoryKeyring
 from helpers.simulator_fixtures import SIMULATOR_TOKEN
 from kimai_tray.core.errors import AuthenticationError, LegacyPasswordAsTokenError, NotKimaiError
 from kimai_tray.platform.config import load_config
-from kimai_tray.platform.credentials import SERVICE, CredentialStore, account_key
+from kimai_tray.platform.credentials import SERVICE, account_key
 from kimai_tray.simulator.server import SimulatorServer
+from kimai_tray.ui.connection_form import draft_of
 from kimai_tray.ui.wizard import PAGE_AUTH, PAGE_DONE, PAGE_TEST, FirstRunWizard
 
 WRONG_TOKEN = "wrong-token-5d4c3b2a19f8e7d6c5b4a3"
 WAIT_MS = 30_000
-
-
-@pytest.fixture
-def wizard(
-    qtbot: QtBot,
-    tmp_path: Path,
-    memory_keyring: MemoryKeyring,
-    running_qloop: asyncio.AbstractEventLoop,
-) -> FirstRunWizard:
-    dialog = FirstRunWizard(tmp_path / "config.toml", CredentialStore(memory_keyring))
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitExposed(dialog)
-    return dialog
 
 
 def _attempt(qtbot: QtBot, wizard: FirstRunWizard, url: str, token: str) -> str:
@@ -92,14 +78,16 @@ def test_wizard_against_the_simulator_wrong_token_html_url_good_token(
     assert wizard.last_report is not None and wizard.last_report.ok
     assert simulator.state.version.version in good
     assert "admin" in good and "Europe/Berlin" in good
-    with qtbot.waitSignal(wizard.configured, timeout=WAIT_MS):
+    with qtbot.waitSignal(wizard.configured, timeout=WAIT_MS) as saved:
         qtbot.keyClick(wizard.next_button, Qt.Key.Key_Space)
     assert wizard.page() == PAGE_DONE
 
     config = load_config(tmp_path / "config.toml")
+    assert config == saved.args[0]  # what the app switches to is what was written
     assert config.server_url == simulator.url and config.auth_kind == "token"
     assert memory_keyring.entries == {(SERVICE, account_key(simulator.url, None)): SIMULATOR_TOKEN}
     assert SIMULATOR_TOKEN not in (tmp_path / "config.toml").read_text()
     for secret in (SIMULATOR_TOKEN, WRONG_TOKEN):
         assert secret not in caplog.text
         assert secret not in wizard.result_label.text()
+        assert secret not in repr(draft_of(wizard.server, wizard.auth))

@@ -260,6 +260,11 @@ class Kimai1Client:
         self._deferred_begins.pop(timesheet_id, None)
         self._held.save()
 
+    @property
+    def server_date(self) -> str | None:
+        """The `Date` header of the server's last answer (for `doctor`'s clock check)."""
+        return self._rpc.server_date
+
     async def aclose(self) -> None:
         await self._http.aclose()
 

@@ -69,6 +69,7 @@ class Kimai1Rpc:
         self._api_key: str | None = None
         self._ids = itertools.count(1)
         self._auth_lock = asyncio.Lock()
+        self.server_date: str | None = None  # `Date` of the last answer (clock-skew check)
 
     def __repr__(self) -> str:
         return f"Kimai1Rpc(user={self._username!r})"
@@ -114,6 +115,8 @@ class Kimai1Rpc:
         except httpx.HTTPError as exc:
             raise translate_exception(exc, method) from None
         log.debug("Kimai 1 %s -> HTTP %s", method, response.status_code)
+        # The server's clock, for the clock-skew check (core/clock_skew.py).
+        self.server_date = response.headers.get("date")
         return parse_rpc_response(response, method)
 
 

@@ -25,6 +25,14 @@ def clock_skew(server_date: str | None, local_now: datetime) -> timedelta | None
     return local_now - server
 
 
+def describe_offset(offset: timedelta) -> str:
+    """'7 minutes' or, for a wrong time zone setting, 'about 2 hours'."""
+    minutes = round(abs(offset).total_seconds() / 60)
+    if minutes >= 90:
+        return f"about {round(minutes / 60)} hours"
+    return f"{minutes} minute{'' if minutes == 1 else 's'}"
+
+
 def skew_warning(
     server_date: str | None, local_now: datetime, limit: timedelta = SKEW_LIMIT
 ) -> str | None:
@@ -32,9 +40,8 @@ def skew_warning(
     skew = clock_skew(server_date, local_now)
     if skew is None or abs(skew) <= limit:
         return None
-    minutes = round(abs(skew).total_seconds() / 60)
     side = "ahead of" if skew > timedelta(0) else "behind"
     return (
-        f"This computer's clock is {minutes} minutes {side} the Kimai server's: "
+        f"This computer's clock is {describe_offset(skew)} {side} the Kimai server's: "
         "set the system time automatically, or your entries will be booked at the wrong time."
     )

@@ -18,6 +18,7 @@ from kimai_tray.core.clock import Clock
 from kimai_tray.core.favourites import Favourite, FavouriteStore
 from kimai_tray.core.models import Timesheet
 from kimai_tray.core.outbox import Entry
+from kimai_tray.core.recovery import open_or_quarantine
 from kimai_tray.core.state import NamedRef, RunningEntry
 from kimai_tray.core.totals import MONDAY, Totals, compute_totals, first_weekday
 from kimai_tray.core.tracker import RecentEntry, Tracker
@@ -66,12 +67,23 @@ class Comforts:
         self.zone: tzinfo = zone or _local_zone()
         self.week_start = week_start
         self._server: list[Timesheet] = []
+        # Set when a damaged favourites file was kept aside at opening (shown to the user once).
+        self.notice: str | None = None
 
     @classmethod
     def beside(cls, tracker: Tracker) -> Comforts:
-        """Comforts whose favourites file sits next to the tracker's outbox (per profile)."""
-        store = FavouriteStore(tracker.outbox.path.with_name("favourites.sqlite"))
-        return cls(tracker, store, tracker.clock)
+        """Comforts whose favourites file sits next to the tracker's outbox (per profile).
+
+        A damaged or too-new favourites file is kept aside like the outbox: losing pins must
+        never stop tracking from starting.
+        """
+        path = tracker.outbox.path.with_name("favourites.sqlite")
+        store, notice = open_or_quarantine(path, FavouriteStore)
+        comforts = cls(tracker, store, tracker.clock)
+        if notice is not None:
+            log.warning("%s", notice)
+            comforts.notice = notice
+        return comforts
 
     def close(self) -> None:
         self.store.close()

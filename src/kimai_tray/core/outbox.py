@@ -2,9 +2,10 @@
 
 Two tables. `entries` mirrors timesheets as the user sees them (the running one, recent
 ones); `ops` is the queue of "make the server agree with entry X" operations, one client
-UUID each, with status, attempts and last error. An op carries no payload of its own: the
-sync engine sends the entry's *current* fields, which is what lets a not-yet-sent start
-absorb later edits and the stop (one POST with begin and end).
+UUID each, with status, attempts, last error and the wall-clock time of the last attempt
+that left for the server (so a restart knows how long a create has been in doubt). An op
+carries no payload of its own: the sync engine sends the entry's *current* fields, which is
+what lets a not-yet-sent start absorb later edits and the stop (one POST with begin and end).
 
 Durability: WAL journal, synchronous=FULL, schema version in PRAGMA user_version.
 """
@@ -24,7 +25,7 @@ from pathlib import Path
 from kimai_tray.core.errors import OutboxError
 from kimai_tray.core.state import NamedRef, RunningEntry
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -56,6 +57,12 @@ _MIGRATIONS: dict[int, str] = {
         last_error TEXT
     );
     CREATE INDEX ops_status ON ops(status, seq);
+    """,
+    # When the last attempt of an op left for the server (UTC, ISO 8601). Additive, so a
+    # version-1 file upgrades in place; its in-flight ops get NULL, which the sync engine
+    # reads as "in doubt for longer than the settle period" (reconcile, then resend).
+    2: """
+    ALTER TABLE ops ADD COLUMN attempt_at TEXT
     """,
 }
 
@@ -117,6 +124,7 @@ class Op:
     status: OpStatus
     attempts: int
     last_error: str | None
+    attempt_at: datetime | None = None  # wall clock when the last attempt left; None: unknown
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +194,7 @@ def _op(row: sqlite3.Row) -> Op:
         status=OpStatus(row["status"]),
         attempts=row["attempts"],
         last_error=row["last_error"],
+        attempt_at=_dt(row["attempt_at"]),
     )
 
 
@@ -452,13 +461,20 @@ class Outbox:
 
     # -- writes made by the sync engine ----------------------------------------------
 
-    def mark_inflight(self, seq: int) -> None:
-        """Durably note that a request is about to leave: after a crash we reconcile first."""
+    def mark_inflight(self, seq: int, at: datetime) -> None:
+        """Durably note that a request leaves at `at`: after a crash we reconcile first, and
+        a create is not resent until its last attempt is older than the settle period."""
         with self._tx() as conn:
             conn.execute(
-                "UPDATE ops SET status=?, attempts=attempts+1 WHERE seq=?",
-                (OpStatus.INFLIGHT.value, seq),
+                "UPDATE ops SET status=?, attempts=attempts+1, attempt_at=? WHERE seq=?",
+                (OpStatus.INFLIGHT.value, _ts(at), seq),
             )
+
+    def clear_attempt(self, seq: int) -> None:
+        """The last attempt is known not to have been applied (e.g. connection refused):
+        nothing can commit late, so there is nothing to wait for before resending."""
+        with self._tx() as conn:
+            conn.execute("UPDATE ops SET attempt_at=NULL WHERE seq=?", (seq,))
 
     def mark_done(self, seqs: list[int]) -> None:
         with self._tx() as conn:

@@ -330,17 +330,24 @@ class SearchIndex:
             projects = self._projects_for(tokens, signature, word_set)
             if projects is None:
                 continue
-            for gi in members:
-                hidden = not self._globals[gi].visible
-                if hidden and not inactive:
-                    continue
-                chosen = (
-                    projects
-                    if hidden
-                    else (projects & self._inactive_p if inactive else projects - self._inactive_p)
-                )
-                for pi in chosen:
-                    yield (pi, -gi - 1)
+            yield from self._global_pairs(members, projects, inactive)
+
+    def _global_pairs(
+        self, members: list[int], projects: frozenset[int], inactive: bool
+    ) -> Iterator[tuple[int, int]]:
+        """(project, -global-1) pairs: a hidden global activity pairs with any project (it is
+        offered only among inactive rows); a visible one with the projects of this kind."""
+        for gi in members:
+            hidden = not self._globals[gi].visible
+            if hidden and not inactive:
+                continue
+            chosen = (
+                projects
+                if hidden
+                else (projects & self._inactive_p if inactive else projects - self._inactive_p)
+            )
+            for pi in chosen:
+                yield (pi, -gi - 1)
 
     def _global_groups(self, tokens: list[str], *, fuzzy: bool) -> dict[tuple[str, ...], list[int]]:
         g = self._g_hits
@@ -393,17 +400,7 @@ class SearchIndex:
         for signature, members in self._global_groups(tokens, fuzzy=True).items():
             need = [p.fuzzy(t) for k, t in enumerate(tokens) if signature[k] == "n"]
             projects = _intersect([self._allow, *need])
-            for gi in members:
-                hidden = not self._globals[gi].visible
-                if hidden and not inactive:
-                    continue
-                chosen = (
-                    projects
-                    if hidden
-                    else (projects & self._inactive_p if inactive else projects - self._inactive_p)
-                )
-                for pi in chosen:
-                    yield (pi, -gi - 1)
+            yield from self._global_pairs(members, projects, inactive)
 
     def _make(self, score: float, pi: int, activity: Activity) -> CatalogMatch:
         p = self._projects[pi]

@@ -7,7 +7,14 @@ Kimai has no idempotency keys, so the engine keeps three rules:
   with an op in flight, the engine RECONCILES before resending: it reads the active
   timesheets and those that begin within a minute of the entry (Kimai floors `begin` to
   the minute) and adopts a record with the same project, activity and description that no
-  other local entry owns. Only when none exists is the POST sent again.
+  other local entry owns. Only when none exists is the POST sent again, and, after a timeout
+  or an unreadable (proxy) answer, not before the attempt in doubt is SETTLE_SECONDS old: a
+  stalled request can still commit late (a connection that merely broke is resent at once;
+  the request ended with it). The
+  attempt's wall-clock time is stored on the op when it is marked in flight, so a restart
+  during a stall (or a kill -9 while the POST is on the wire) waits too; within one process
+  the monotonic clock decides (see `_settling`). A crash just before the POST left costs the
+  same wait: on disk the two cases look the same.
 * Every other request is idempotent by construction: stop is `PATCH end=<clicked time>`
   (never `/stop`, which would use the server's now), edits PATCH the full description and
   tags, discard is DELETE (404 counts as done). These are simply resent.
@@ -41,8 +48,10 @@ from kimai_tray.core.clock import Clock
 from kimai_tray.core.errors import (
     AmbiguousRequestError,
     BackendError,
+    GarbledResponseError,
     NotFoundError,
     PermissionDeniedError,
+    RequestTimeoutError,
     ValidationError,
 )
 from kimai_tray.core.models import Timesheet, TimesheetChanges, TimesheetDraft
@@ -112,14 +121,19 @@ class SyncEngine:
         *,
         rng: random.Random | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
+        settle_seconds: float = SETTLE_SECONDS,
     ) -> None:
         self._outbox = outbox
         self._catalog = catalog
         self._clock = clock
         self.backoff = Backoff(rng or random.Random())
         self._sleep = sleep
-        # op seq -> monotonic time of its last ambiguous attempt (this process only: after a
-        # restart the old process and its connections are gone).
+        # Shorter only in tests whose server stalls for well under a second (kill -9 children).
+        self._settle_seconds = settle_seconds
+        # op seq -> monotonic time at which an attempt of this process turned out ambiguous.
+        # It decides the settle wait while it exists because it is immune to wall-clock steps
+        # (NTP, suspend, a user changing the time). After a restart it is gone, and the
+        # wall-clock `Op.attempt_at` stored with the op decides instead (see `_settling`).
         self._ambiguous_at: dict[int, float] = {}
 
     async def sync_once(self, backend: KimaiBackend) -> SyncReport:
@@ -188,7 +202,7 @@ class SyncEngine:
             # The start was cancelled or never accepted: nothing to change on the server.
             self._outbox.mark_done([op.seq])
             return "skipped"
-        self._outbox.mark_inflight(op.seq)
+        self._outbox.mark_inflight(op.seq, self._clock.now())
         tid = entry.timesheet_id
         if op.kind is OpKind.STOP:
             end = entry.end
@@ -233,8 +247,7 @@ class SyncEngine:
             if found is not None:
                 self._adopt(entry, found, op)
                 return "reconciled"
-            since = self._ambiguous_at.get(op.seq)
-            if since is not None and self._clock.monotonic() - since < SETTLE_SECONDS:
+            if self._settling(op):
                 raise _RoundStoppedError(
                     AmbiguousRequestError(
                         "A change sent earlier may still be arriving at Kimai; "
@@ -259,22 +272,56 @@ class SyncEngine:
             description=entry.description or None,
             tags=entry.tags,
         )
-        self._outbox.mark_inflight(op.seq)
+        # Durable before the request leaves: a crash from here on leaves the op in flight with
+        # the time of this attempt, so the next process reconciles and waits out the settle.
+        self._ambiguous_at.pop(op.seq, None)
+        self._outbox.mark_inflight(op.seq, self._clock.now())
         create = backend.create_timesheet if draft.end is not None else backend.start_timesheet
         try:
             created = await self._call(create(draft))
         except _RoundStoppedError as stop:
             if not stop.error.ambiguous:
+                # Nothing was sent, or the server answered: nothing can commit late. The op
+                # stays in flight (reconciled first next time) but is not waited for.
+                self._outbox.clear_attempt(op.seq)
                 raise
+            if isinstance(stop.error, RequestTimeoutError | GarbledResponseError):
+                # The server was (or a proxy says it was) still working on it: it may commit
+                # late. Noted before reconciling, so a failed look-up still waits it out.
+                self._ambiguous_at[op.seq] = self._clock.monotonic()
+            else:
+                # The connection broke without an answer (a server that went down, a network
+                # that went away): the request ended with it, so what a look-up does not find
+                # is resent without waiting. A kill -9 of this process keeps its attempt time.
+                self._outbox.clear_attempt(op.seq)
             found = await self._reconcile(backend, entry)
             if found is None:
-                self._ambiguous_at[op.seq] = self._clock.monotonic()
                 raise  # stays in flight: the next round reconciles again before resending
             self._adopt(entry, found, op)
             return "reconciled"
         self._outbox.adopt(entry.local_id, created.id)
         self._outbox.mark_done([op.seq, *folded])
         return "sent"
+
+    def _settling(self, op: Op) -> bool:
+        """Whether the create in doubt may still commit late, so it must not be resent yet."""
+        since = self._ambiguous_at.get(op.seq)
+        if since is not None:
+            return self._clock.monotonic() - since < self._settle_seconds
+        if op.attempt_at is None:
+            # Unknown (an op from a version-1 database) or known not to have been applied (a
+            # refused connection, an answer from the server): nothing to wait for.
+            return False
+        # Sent by an earlier process (crash, kill, restart) or interrupted mid-request (task
+        # cancelled): only the wall clock spans both processes.
+        # The absolute value bounds the wait when the clock was set back after the attempt:
+        # "now - attempt" could then stay negative for hours, and an op must never block
+        # forever. A step back by more than the settle period counts as "old" (reconcile,
+        # then resend); a smaller one waits at most twice the settle period. A clock set
+        # forward ends the wait early; nothing on disk can tell, and reconciliation still
+        # runs first.
+        age = (self._clock.now() - op.attempt_at).total_seconds()
+        return abs(age) < self._settle_seconds
 
     def _adopt(self, entry: Entry, ts: Timesheet, op: Op) -> None:
         self._outbox.adopt(entry.local_id, ts.id)

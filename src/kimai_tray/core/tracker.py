@@ -21,7 +21,7 @@ from kimai_tray.core.clock import Clock
 from kimai_tray.core.errors import BackendError, KimaiTrayError, UnknownNameError
 from kimai_tray.core.outbox import Entry, OpKind, OpStatus, Outbox, PendingOp, new_local_id
 from kimai_tray.core.state import NamedRef, Phase, RunningEntry, TrackerState
-from kimai_tray.core.sync import SyncEngine, SyncReport
+from kimai_tray.core.sync import SETTLE_SECONDS, SyncEngine, SyncReport
 
 log = logging.getLogger(__name__)
 
@@ -55,13 +55,16 @@ class Tracker:
         backend: KimaiBackend | None = None,
         rng: random.Random | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
+        settle_seconds: float = SETTLE_SECONDS,
     ) -> None:
         self.outbox = outbox
         self.catalog = catalog
         self._clock = clock
         self._backend = backend
         self._sleep = sleep or asyncio.sleep
-        self._engine = SyncEngine(outbox, catalog, clock, rng=rng, sleep=self._sleep)
+        self._engine = SyncEngine(
+            outbox, catalog, clock, rng=rng, sleep=self._sleep, settle_seconds=settle_seconds
+        )
         self._subscribers: list[Subscriber] = []
         self._online = False
         self._syncing = False
@@ -125,25 +128,9 @@ class Tracker:
     ) -> RunningEntry:
         """Start a timer (ending the running one at the same instant); durable on return."""
         now = self._clock.now()
-        project = self.catalog.project(project_id)
-        activity = self.catalog.activity(activity_id)
-        if project is None and self.catalog.is_empty() is False:
+        if self.catalog.project(project_id) is None and self.catalog.is_empty() is False:
             raise UnknownNameError(f"No project has the id {project_id}.")
-        customer = self.catalog.customer(project.customer_id) if project else None
-        entry = Entry(
-            local_id=new_local_id(),
-            timesheet_id=None,
-            customer=NamedRef(
-                project.customer_id if project else 0,
-                customer.name if customer else (project.customer_name if project else ""),
-            ),
-            project=NamedRef(project_id, project.name if project else f"#{project_id}"),
-            activity=NamedRef(activity_id, activity.name if activity else f"#{activity_id}"),
-            begin=begin or now,
-            end=None,
-            description=description,
-            tags=tuple(tags),
-        )
+        entry = self._new_entry(project_id, activity_id, begin or now, None, description, tags)
         self.outbox.record_start(entry, now)
         self.catalog.record_use(project_id, activity_id, now)
         self._publish()
@@ -193,10 +180,27 @@ class Tracker:
         if end < begin:
             raise KimaiTrayError("An entry cannot end before it begins.")
         now = self._clock.now()
+        entry = self._new_entry(project_id, activity_id, begin, end, description, tags)
+        self.outbox.record_start(entry, now)
+        self._publish()
+        self.wake()
+        return entry
+
+    def _new_entry(
+        self,
+        project_id: int,
+        activity_id: int,
+        begin: datetime,
+        end: datetime | None,
+        description: str,
+        tags: tuple[str, ...],
+    ) -> Entry:
+        """A new local entry, named from the catalog (ids stand in for names it lacks:
+        offline before the first catalog download)."""
         project = self.catalog.project(project_id)
         activity = self.catalog.activity(activity_id)
         customer = self.catalog.customer(project.customer_id) if project else None
-        entry = Entry(
+        return Entry(
             local_id=new_local_id(),
             timesheet_id=None,
             customer=NamedRef(
@@ -210,10 +214,6 @@ class Tracker:
             description=description,
             tags=tuple(tags),
         )
-        self.outbox.record_start(entry, now)
-        self._publish()
-        self.wake()
-        return entry
 
     def toggle(self) -> RunningEntry | None:
         """Stop if running, else start the last entry again."""

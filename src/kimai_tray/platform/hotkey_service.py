@@ -2,13 +2,15 @@
 
 X11: a QSocketNotifier on the X connection. Windows: `RegisterHotKey(NULL, ...)` posts
 WM_HOTKEY to the GUI thread's queue, which Qt's loop reads; a native event filter hands it to
-the backend.
+the backend. macOS: the event tap's callback runs in the GUI thread's run loop and wakes the
+service through `set_wakeup`.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol, runtime_checkable
 
 from PySide6.QtCore import (
     QAbstractNativeEventFilter,
@@ -23,6 +25,13 @@ from PySide6.QtCore import (
 from kimai_tray.platform.hotkeys import HotkeyBackend, WindowsHotkeyBackend, parse_hotkey
 
 log = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class WakingBackend(Protocol):
+    """A backend that pushes activations (macOS event tap) instead of offering a file."""
+
+    def set_wakeup(self, callback: Callable[[], None]) -> None: ...
 
 
 class NativeMessageSink(Protocol):
@@ -74,6 +83,10 @@ class QtHotkeyService(QObject):
             app = QCoreApplication.instance()
             if app is not None:
                 app.installNativeEventFilter(self._filter)
+        elif isinstance(backend, WakingBackend):
+            # The wake-up runs inside the macOS event-tap callback: defer the actions until it
+            # returned, as macOS disables a tap whose callback is slow.
+            backend.set_wakeup(lambda: QTimer.singleShot(0, self.drain))
 
     def register(self, name: str, text: str) -> None:
         """Grab `text` (e.g. 'Ctrl+Alt+T') for `name`; raises HotkeyError subclasses."""

@@ -5,9 +5,11 @@
   owns the combination, which we report as `HotkeyConflictError`.
 - Windows: `RegisterHotKey` with no window; Qt's event loop receives `WM_HOTKEY`, which a native
   event filter picks up. Not exercised on this Linux machine.
-- Wayland forbids grabs: only the xdg-desktop-portal GlobalShortcuts portal (>= 1.17) can do it.
-  Where it is missing, `hotkey_support()` explains how to bind `kimai-tray toggle` as a desktop
-  shortcut instead. macOS needs an event tap and the Accessibility permission; not built yet.
+- Wayland forbids grabs: only the xdg-desktop-portal GlobalShortcuts portal (>= 1.17) can do it
+  (`portal_shortcuts.py`; detected by asking the session bus). Where it is missing,
+  `hotkey_support()` explains how to bind `kimai-tray toggle` as a desktop shortcut instead.
+- macOS: a Quartz event tap (`macos_hotkeys.py`), which needs the Accessibility permission.
+  Not exercised on this Linux machine.
 
 The Qt glue (`QtHotkeyService`) reads the X connection through a `QSocketNotifier`, so no thread.
 """
@@ -135,8 +137,10 @@ class X11HotkeyBackend:
 
         name = hotkey.key if len(hotkey.key) == 1 else hotkey.key.capitalize()
         keysym = XK.string_to_keysym(name)
-        if keysym == 0:
-            keysym = XK.string_to_keysym(hotkey.key.upper())
+        # Xlib spells some keys only in lower case ("space"), letters in either case.
+        for other in (hotkey.key, hotkey.key.upper()):
+            if keysym == 0:
+                keysym = XK.string_to_keysym(other)
         keycode = int(self._display.keysym_to_keycode(keysym)) if keysym else 0
         if keycode == 0:
             raise HotkeyError(f"The key '{hotkey.key}' does not exist on this keyboard layout.")
@@ -299,6 +303,16 @@ def desktop_shortcut_instructions(desktop: str) -> str:
     return f"Bind the command '{command}' to a key combination in your desktop's keyboard settings."
 
 
+def probe_portal_version(env: Mapping[str, str], timeout: float = 1.0) -> int | None:
+    """Ask this session's D-Bus for the GlobalShortcuts portal (None: absent, or no jeepney)."""
+    try:
+        from kimai_tray.platform.portal_shortcuts import portal_shortcuts_version
+    except ImportError as exc:  # jeepney is a Linux-only dependency
+        log.info("kimai-tray: no D-Bus library for the shortcuts portal: %s", exc)
+        return None
+    return portal_shortcuts_version(env.get("DBUS_SESSION_BUS_ADDRESS"), timeout)
+
+
 def hotkey_support(
     env: Mapping[str, str] | None = None,
     platform: str = sys.platform,
@@ -309,17 +323,20 @@ def hotkey_support(
     if platform == "win32":
         return HotkeySupport("windows", "")
     if platform == "darwin":
-        return HotkeySupport(
-            "none",
-            "Global hotkeys on macOS need the Accessibility permission and are not available "
-            "yet: " + desktop_shortcut_instructions("macos"),
-        )
+        from kimai_tray.platform.macos_hotkeys import ACCESSIBILITY_EXPLANATION
+
+        return HotkeySupport("macos", ACCESSIBILITY_EXPLANATION)
     desktop = env.get("XDG_CURRENT_DESKTOP", "")
     wayland = env.get("WAYLAND_DISPLAY") or env.get("XDG_SESSION_TYPE") == "wayland"
     if wayland:
-        version = portal_version() if portal_version else None
+        probe = portal_version or (lambda: probe_portal_version(env))
+        version = probe()
         if version is not None and version >= 1:
-            return HotkeySupport("wayland-portal", "")
+            return HotkeySupport(
+                "wayland-portal",
+                "Your desktop manages this app's global shortcuts: it may ask you to confirm "
+                "them the first time.",
+            )
         return HotkeySupport(
             "none",
             "Wayland does not let apps grab keys and this desktop has no global-shortcuts "

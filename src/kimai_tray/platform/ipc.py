@@ -7,12 +7,21 @@ two starting apps is closed by a `QLockFile` held for the app's lifetime; Qt tre
 killed process as stale, so a crashed app is replaced.
 
 Wire format (like qutebrowser's ipc.py): one JSON object per line.
-    request:  {"protocol_version": 1, "command": "toggle", "args": {...}}
-    response: {"protocol_version": 1, "exit_code": 0, "stdout": "...", "stderr": "..."}
+    client: {"protocol_version": 2, "command": "toggle", "args": {...}}
+    app:    {"protocol_version": 2, "accepted": true}           (read and decoded; not run yet)
+    client: {"protocol_version": 2, "confirmed": true}
+    app:    {"protocol_version": 2, "exit_code": 0, "stdout": "...", "stderr": "..."}
+
+The acknowledgement tells the client whether the app took the command: without it, "no reply"
+could mean "never ran" or "ran, then the app died", and acting again could toggle twice. The
+client's confirmation closes the other half of that gap: an app that was frozen (SIGSTOP, swap)
+while the client gave up finds the request in its socket buffer later, but without a
+confirmation it never runs it, so "nothing was changed" stays true. Version-1 clients (no
+confirmation) still get the old request -> result exchange.
 
 On Linux/macOS the socket is a plain Unix socket at a full path inside a per-user 0700
 directory, so the CLI client needs no Qt at all (`send_request`); on Windows Qt's named pipes
-are used through `QLocalSocket`.
+are used through `QLocalSocket`. Both clients run the same exchange (`_exchange`).
 """
 
 from __future__ import annotations
@@ -26,13 +35,17 @@ import os
 import socket
 import sys
 import tempfile
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
+_LEGACY_VERSION = 1  # request -> result, no acknowledgement
 _MAX_MESSAGE = 1 << 20
+ACK_TIMEOUT_S = 5.0  # an app that is alive reads and acknowledges a request in milliseconds
+_CONNECT_TIMEOUT_S = 0.5
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +54,14 @@ log = logging.getLogger(__name__)
 class IpcRequest:
     command: str
     args: dict[str, Any] = field(default_factory=dict)
+    protocol_version: int = PROTOCOL_VERSION
 
     def encode(self) -> bytes:
-        payload = {"protocol_version": PROTOCOL_VERSION, "command": self.command, "args": self.args}
+        payload = {
+            "protocol_version": self.protocol_version,
+            "command": self.command,
+            "args": self.args,
+        }
         return json.dumps(payload).encode() + b"\n"
 
     @classmethod
@@ -54,7 +72,10 @@ class IpcRequest:
         args = data.get("args") or {}
         if not isinstance(args, dict):
             raise ValueError("args must be an object")
-        return cls(command=data["command"], args=args)
+        version = data.get("protocol_version", _LEGACY_VERSION)
+        if not isinstance(version, int):
+            raise ValueError("protocol_version must be a number")
+        return cls(command=data["command"], args=args, protocol_version=version)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,11 +96,44 @@ class IpcResponse:
     @classmethod
     def decode(cls, line: bytes) -> IpcResponse:
         data = json.loads(line)
+        if not isinstance(data, dict):
+            raise ValueError("not a kimai-tray response")
         return cls(
             exit_code=int(data.get("exit_code", 1)),
             stdout=str(data.get("stdout", "")),
             stderr=str(data.get("stderr", "")),
         )
+
+
+ACK_LINE = json.dumps({"protocol_version": PROTOCOL_VERSION, "accepted": True}).encode() + b"\n"
+CONFIRM_LINE = (
+    json.dumps({"protocol_version": PROTOCOL_VERSION, "confirmed": True}).encode() + b"\n"
+)
+
+
+def _is_flag(line: bytes, key: str) -> bool:
+    """True when `line` is a JSON object with `key: true` (the ack or the confirmation)."""
+    try:
+        data = json.loads(line)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and data.get(key) is True
+
+
+class IpcError(Exception):
+    """The running app was reached but the exchange did not complete."""
+
+    def __init__(self, server_name: str, command: str) -> None:
+        super().__init__(f"{command} via {server_name}")
+        self.command = command
+
+
+class AppNotRespondingError(IpcError):
+    """An app is alive on the socket but did not take the command: it was not run."""
+
+
+class AppStoppedAnsweringError(IpcError):
+    """The app took the command, then gave no result: it may or may not have run."""
 
 
 Handler = Callable[[IpcRequest], Awaitable[IpcResponse]]
@@ -120,67 +174,223 @@ def _private_runtime_dir() -> Path:
     return path
 
 
+class _Channel(Protocol):
+    """One connection to the app, as the exchange needs it (Unix socket or Qt named pipe)."""
+
+    def send(self, data: bytes) -> bool:
+        """Write all of `data`; False when the app closed its end."""
+        ...
+
+    def read_line(self, timeout: float) -> bytes | None:
+        """The next line (without newline); None on timeout, close or error."""
+        ...
+
+
 def send_request(
-    server_name: str, request: IpcRequest, *, timeout: float = 30.0
+    server_name: str,
+    request: IpcRequest,
+    *,
+    timeout: float = 30.0,
+    ack_timeout: float = ACK_TIMEOUT_S,
 ) -> IpcResponse | None:
-    """Send one request to a running app; None when no app is listening (or it is stale)."""
+    """Send one request to a running app and return its result.
+
+    None means no app will run it: nobody listens (no socket file, or a stale one from a
+    crashed app), or the app went away before taking it; the caller may act itself.
+    Raises AppNotRespondingError when an app is alive but did not take the request within
+    `ack_timeout`, and AppStoppedAnsweringError when it took it but gave no result: in both
+    cases the caller must not act itself (the app owns the outbox, or may have acted already).
+    """
     if sys.platform == "win32":  # pragma: no cover - Windows uses Qt named pipes
-        return _send_request_qt(server_name, request, timeout)
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        sock.settimeout(0.5)
-        try:
-            sock.connect(server_name)
-        except OSError:
-            return None  # nobody listens: no socket file, or a stale one from a crashed app
-        sock.settimeout(timeout)
-        sock.sendall(request.encode())
-        reply = _read_line(sock)
-    finally:
-        sock.close()
-    if reply is None:
+        return _send_request_qt(server_name, request, timeout, ack_timeout)
+    sock = _connect_unix(server_name)
+    if sock is None:
         return None
-    return IpcResponse.decode(reply)
+    with sock:
+        return _exchange(
+            _UnixChannel(sock),
+            request,
+            server_name=server_name,
+            timeout=timeout,
+            ack_timeout=ack_timeout,
+            app_gone=lambda: _unix_app_gone(server_name),
+        )
 
 
-def _read_line(sock: socket.socket) -> bytes | None:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
+def _exchange(
+    channel: _Channel,
+    request: IpcRequest,
+    *,
+    server_name: str,
+    timeout: float,
+    ack_timeout: float,
+    app_gone: Callable[[], bool],
+) -> IpcResponse | None:
+    """Request, ack, confirmation, result; see the module docstring for why each step."""
+
+    def not_taken(why: str) -> IpcResponse | None:
+        # The app did not take the command. Gone (crashed, quit): nobody writes the outbox,
+        # so the caller may act. Alive (frozen, busy): acting would make a second writer.
+        if app_gone():
+            log.info("the app went away without taking %s (%s)", request.command, why)
+            return None
+        log.warning("the running app did not take %s (%s)", request.command, why)
+        raise AppNotRespondingError(server_name, request.command)
+
+    if not channel.send(request.encode()):
+        return not_taken("closed before the request")
+    first = channel.read_line(min(ack_timeout, timeout))
+    if first is None:
+        return not_taken(f"no acknowledgement within {min(ack_timeout, timeout):.1f} s")
+    if not _is_flag(first, "accepted"):
+        # A direct answer: a refused (bad) request, or an app speaking protocol 1.
         try:
-            chunk = sock.recv(65536)
+            return IpcResponse.decode(first)
+        except (ValueError, TypeError):
+            log.warning("the running app answered %s with garbage", request.command)
+            raise AppStoppedAnsweringError(server_name, request.command) from None
+    if not channel.send(CONFIRM_LINE):
+        # It closed before our confirmation arrived, so it cannot have run the command.
+        return not_taken("closed after the acknowledgement")
+    result = channel.read_line(timeout)
+    if result is None:
+        log.warning("the running app took %s but gave no result", request.command)
+        raise AppStoppedAnsweringError(server_name, request.command)
+    try:
+        return IpcResponse.decode(result)
+    except (ValueError, TypeError):
+        log.warning("the running app answered %s with garbage", request.command)
+        raise AppStoppedAnsweringError(server_name, request.command) from None
+
+
+def _connect_unix(server_name: str) -> socket.socket | None:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(_CONNECT_TIMEOUT_S)
+    try:
+        sock.connect(server_name)
+    except OSError:
+        sock.close()
+        return None  # nobody listens: no socket file, or a stale one from a crashed app
+    return sock
+
+
+def _unix_app_gone(server_name: str) -> bool:
+    # A frozen app still accepts connections (the kernel queues them); a dead or quitting one
+    # refuses them, and its lock is released with it.
+    sock = _connect_unix(server_name)
+    if sock is None:
+        return True
+    sock.close()
+    return False
+
+
+class _UnixChannel:
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._buffer = bytearray()
+
+    def send(self, data: bytes) -> bool:
+        try:
+            self._sock.settimeout(_CONNECT_TIMEOUT_S)
+            self._sock.sendall(data)
         except OSError:
-            return None
-        if not chunk:
-            return None
-        chunks.append(chunk)
-        size += len(chunk)
-        if b"\n" in chunk or size > _MAX_MESSAGE:
-            return b"".join(chunks).split(b"\n", 1)[0]
+            return False
+        return True
+
+    def read_line(self, timeout: float) -> bytes | None:
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0 or len(self._buffer) > _MAX_MESSAGE:
+                return None
+            self._sock.settimeout(left)
+            try:
+                chunk = self._sock.recv(65536)
+            except OSError:  # includes the timeout
+                return None
+            if not chunk:
+                return None
+            self._buffer.extend(chunk)
+        line, _, rest = bytes(self._buffer).partition(b"\n")
+        self._buffer[:] = rest
+        return line
 
 
 def _send_request_qt(
-    server_name: str, request: IpcRequest, timeout: float
+    server_name: str, request: IpcRequest, timeout: float, ack_timeout: float
 ) -> IpcResponse | None:  # pragma: no cover - exercised on Windows only
     from PySide6.QtNetwork import QLocalSocket
 
-    sock = QLocalSocket()
-    sock.connectToServer(server_name)
-    if not sock.waitForConnected(500):
-        return None
-    sock.write(request.encode())
-    sock.waitForBytesWritten(int(timeout * 1000))
-    data = b""
-    while b"\n" not in data:
-        if not sock.waitForReadyRead(int(timeout * 1000)):
+    def connect() -> QLocalSocket | None:
+        sock = QLocalSocket()
+        sock.connectToServer(server_name)
+        if not sock.waitForConnected(int(_CONNECT_TIMEOUT_S * 1000)):
             return None
-        data += bytes(sock.readAll().data())
-    sock.disconnectFromServer()
-    return IpcResponse.decode(data.split(b"\n", 1)[0])
+        return sock
+
+    def app_gone() -> bool:
+        probe = connect()
+        if probe is None:
+            return True
+        probe.abort()
+        return False
+
+    sock = connect()
+    if sock is None:
+        return None
+    try:
+        return _exchange(
+            _QtChannel(sock),
+            request,
+            server_name=server_name,
+            timeout=timeout,
+            ack_timeout=ack_timeout,
+            app_gone=app_gone,
+        )
+    finally:
+        sock.abort()
+
+
+class _QtChannel:  # pragma: no cover - exercised on Windows only
+    def __init__(self, sock: Any) -> None:
+        self._sock = sock
+        self._buffer = bytearray()
+
+    def send(self, data: bytes) -> bool:
+        from PySide6.QtNetwork import QLocalSocket
+
+        if self._sock.state() != QLocalSocket.LocalSocketState.ConnectedState:
+            return False
+        if self._sock.write(data) != len(data):
+            return False
+        self._sock.waitForBytesWritten(int(_CONNECT_TIMEOUT_S * 1000))
+        return bool(self._sock.bytesToWrite() == 0)
+
+    def read_line(self, timeout: float) -> bytes | None:
+        deadline = time.monotonic() + timeout
+        self._buffer.extend(bytes(self._sock.readAll().data()))
+        while b"\n" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0 or len(self._buffer) > _MAX_MESSAGE:
+                return None
+            if not self._sock.waitForReadyRead(max(1, int(left * 1000))):
+                return None
+            self._buffer.extend(bytes(self._sock.readAll().data()))
+        line, _, rest = bytes(self._buffer).partition(b"\n")
+        self._buffer[:] = rest
+        return line
 
 
 class AlreadyRunningError(Exception):
     """Another kimai-tray owns this config home and answers on its socket."""
+
+
+@dataclass(slots=True)
+class _Peer:
+    """One client connection: bytes not yet a line, and the request awaiting confirmation."""
+
+    buffer: bytearray = field(default_factory=bytearray)
+    accepted: IpcRequest | None = None
 
 
 class InstanceServer:
@@ -202,13 +412,17 @@ class InstanceServer:
         self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
         self._server.newConnection.connect(self._on_new_connection)
         self._tasks: set[asyncio.Task[None]] = set()
-        self._connections: dict[Any, bytearray] = {}
+        self._connections: dict[Any, _Peer] = {}
 
     def acquire(self) -> None:
         """Take the lock and listen; raise AlreadyRunningError if another app answers."""
         from PySide6.QtNetwork import QLocalServer
 
-        if send_request(self.server_name, IpcRequest("ping"), timeout=2.0) is not None:
+        try:
+            answered = send_request(self.server_name, IpcRequest("ping"), timeout=2.0)
+        except IpcError:
+            answered = None  # alive but frozen: its lock below says it still owns the home
+        if answered is not None:
             raise AlreadyRunningError(self.server_name)
         if not self._lock.tryLock(2000):
             raise AlreadyRunningError(self.server_name)
@@ -233,7 +447,7 @@ class InstanceServer:
         while self._server.hasPendingConnections():
             conn = self._server.nextPendingConnection()
             conn.setParent(None)
-            self._connections[conn] = bytearray()
+            self._connections[conn] = _Peer()
             conn.readyRead.connect(lambda conn=conn: self._on_ready(conn))
             conn.disconnected.connect(lambda conn=conn: self._drop(conn))
 
@@ -247,34 +461,56 @@ class InstanceServer:
         conn.deleteLater()
 
     def _on_ready(self, conn: Any) -> None:
-        buffer = self._connections.get(conn)
-        if buffer is None:
+        peer = self._connections.get(conn)
+        if peer is None:
             return
-        buffer.extend(bytes(conn.readAll().data()))
-        if b"\n" not in buffer:
-            if len(buffer) > _MAX_MESSAGE:
+        peer.buffer.extend(bytes(conn.readAll().data()))
+        while b"\n" in peer.buffer and conn in self._connections:
+            line, _, rest = bytes(peer.buffer).partition(b"\n")
+            peer.buffer[:] = rest
+            self._on_line(conn, peer, line)
+        if len(peer.buffer) > _MAX_MESSAGE:
+            self._drop(conn)
+
+    def _on_line(self, conn: Any, peer: _Peer, line: bytes) -> None:
+        if peer.accepted is not None:
+            request, peer.accepted = peer.accepted, None
+            if _is_flag(line, "confirmed"):
+                self._run(conn, request)
+            else:
+                log.warning("IPC %s: no confirmation from the client; not run", request.command)
                 self._drop(conn)
             return
-        line = bytes(buffer).split(b"\n", 1)[0]
-        buffer.clear()
-        task = asyncio.ensure_future(self._answer(conn, line))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _answer(self, conn: Any, line: bytes) -> None:
         try:
             request = IpcRequest.decode(line)
         except ValueError as exc:
-            response = IpcResponse(2, "", f"kimai-tray: bad request ({exc})\n")
-        else:
-            if request.command == "ping":
-                response = IpcResponse(0, "pong\n", "")
-            else:
-                try:
-                    response = await self._handler(request)
-                except Exception:  # the app must survive a failing command
-                    log.exception("IPC command %s failed", request.command)
-                    response = IpcResponse(1, "", "kimai-tray: the command failed; see the log.\n")
+            self._reply(conn, IpcResponse(2, "", f"kimai-tray: bad request ({exc})\n"))
+            return
+        if request.protocol_version <= _LEGACY_VERSION:
+            self._run(conn, request)  # an older client: no acknowledgement step
+            return
+        # Taken, not run: it runs only once the client confirms it is still waiting.
+        peer.accepted = request
+        conn.write(ACK_LINE)
+        conn.flush()
+
+    def _run(self, conn: Any, request: IpcRequest) -> None:
+        task = asyncio.ensure_future(self._answer(conn, request))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _reply(self, conn: Any, response: IpcResponse) -> None:
         if conn in self._connections:  # the client may have gone away meanwhile
             conn.write(response.encode())
             conn.flush()
+
+    async def _answer(self, conn: Any, request: IpcRequest) -> None:
+        if request.command == "ping":
+            response = IpcResponse(0, "pong\n", "")
+        else:
+            try:
+                response = await self._handler(request)
+            except Exception:  # the app must survive a failing command
+                log.exception("IPC command %s failed", request.command)
+                response = IpcResponse(1, "", "kimai-tray: the command failed; see the log.\n")
+        self._reply(conn, response)

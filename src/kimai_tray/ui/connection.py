@@ -9,6 +9,7 @@ from typing import Any, Literal, TypeVar, cast
 import qasync
 
 from kimai_tray.core.backend import KimaiBackend
+from kimai_tray.core.clock import Clock
 from kimai_tray.core.diagnostics import run_doctor
 from kimai_tray.core.errors import BackendError
 
@@ -57,7 +58,10 @@ def http_warning(url: str) -> str | None:
 
 
 async def check_connection(
-    draft: ConnectionDraft, make_backend: BackendFactory = kimai2_backend
+    draft: ConnectionDraft,
+    make_backend: BackendFactory = kimai2_backend,
+    *,
+    clock: Clock | None = None,
 ) -> ConnectionReport:
     """Run the doctor checks; one sentence either way. Never raises BackendError."""
     if not draft.url.strip():
@@ -69,7 +73,7 @@ async def check_connection(
     except BackendError as exc:
         return ConnectionReport(False, exc.user_message)
     try:
-        results = await run_doctor(backend)
+        results = await run_doctor(backend, clock=clock)
     finally:
         close = getattr(backend, "aclose", None)
         if close is not None:
@@ -78,7 +82,10 @@ async def check_connection(
     if failed:
         return ConnectionReport(False, failed[0].detail)
     details = {r.name: r.detail for r in results}
-    return ConnectionReport(True, f"{details.get('kimai', 'Kimai')} · {details.get('user', '')}")
+    text = f"{details.get('kimai', 'Kimai')} · {details.get('user', '')}"
+    # The login works, but a wrong clock books hours at the wrong time: say so here too.
+    warnings = [r.detail for r in results if r.warning]
+    return ConnectionReport(True, "\n".join([text, *warnings]))
 
 
 _Self = TypeVar("_Self")

@@ -1,32 +1,49 @@
 """The app's two global hotkeys (toggle the timer, open the popup), on what the desktop offers.
 
 X11 gets a real key grab (`X11HotkeyBackend` read through `QtHotkeyService`), Windows
-`RegisterHotKey` (WM_HOTKEY through a native event filter). Elsewhere nothing is
-grabbed: Wayland forbids it, and the settings dialog shows how to bind
-`kimai-tray toggle` as a desktop shortcut instead. A combination another program owns is
-reported once (tray message and log), never raised: tracking must keep working.
+`RegisterHotKey` (WM_HOTKEY through a native event filter), macOS a Quartz event tap (needs the
+Accessibility permission; its callback wakes the service). Wayland forbids grabs: where the
+desktop has the GlobalShortcuts portal, the hotkeys are *requested* from it (an asyncio task on
+the app's loop, since the desktop may ask the user first); elsewhere nothing is grabbed and the
+settings dialog shows how to bind `kimai-tray toggle` as a desktop shortcut instead. A problem
+(a combination another program owns, a cancelled portal dialog) is reported once (tray message
+and log), never raised: tracking must keep working.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from kimai_tray.platform.config import Preferences
 from kimai_tray.platform.hotkey_service import QtHotkeyService
 from kimai_tray.platform.hotkeys import (
+    Hotkey,
     HotkeyBackend,
     HotkeyError,
     HotkeySupport,
+    HotkeyUnavailableError,
     WindowsHotkeyBackend,
     X11HotkeyBackend,
     hotkey_support,
+    parse_hotkey,
 )
+
+if TYPE_CHECKING:
+    from kimai_tray.platform.portal_shortcuts import PortalShortcuts
 
 log = logging.getLogger(__name__)
 
 TOGGLE = "toggle"
 POPUP = "popup"
+# Shown by the desktop in its shortcut dialog and settings.
+DESCRIPTIONS = {TOGGLE: "Start or stop the Kimai timer", POPUP: "Open the kimai-tray window"}
+PORTAL_CLOSE_TIMEOUT_S = 5.0
+
+PortalFactory = Callable[[Callable[[str], None]], "PortalShortcuts"]
 
 
 def wanted_hotkeys(preferences: Preferences) -> dict[str, str]:
@@ -35,7 +52,7 @@ def wanted_hotkeys(preferences: Preferences) -> dict[str, str]:
 
 
 class GlobalHotkeys:
-    """Grabs the configured hotkeys and calls `actions[name]` when one is pressed."""
+    """Grabs (or asks the desktop for) the configured hotkeys; calls `actions[name]` on a press."""
 
     def __init__(
         self,
@@ -44,23 +61,43 @@ class GlobalHotkeys:
         *,
         support: HotkeySupport | None = None,
         make_backend: Callable[[], HotkeyBackend] | None = None,
+        make_portal: PortalFactory | None = None,
+        loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
         self._actions = dict(actions)
         self._report = report
         self.support = support or hotkey_support()
-        default: Callable[[], HotkeyBackend] = (
-            WindowsHotkeyBackend if self.support.kind == "windows" else X11HotkeyBackend
-        )
+        default: Callable[[], HotkeyBackend] = X11HotkeyBackend
+        if self.support.kind == "windows":
+            default = WindowsHotkeyBackend
+        elif self.support.kind == "macos":
+            from kimai_tray.platform.macos_hotkeys import MacEventTapHotkeyBackend
+
+            default = MacEventTapHotkeyBackend
         self._make_backend = make_backend or default
+        self._make_portal = make_portal or _default_portal
+        self._loop = loop
         self._backend: HotkeyBackend | None = None
         self._service: QtHotkeyService | None = None
+        self._portal: PortalShortcuts | None = None
+        self._binding: asyncio.Task[None] | None = None
+        self._closing: set[asyncio.Task[None]] = set()
         self._reported: set[str] = set()
         self.registered: dict[str, str] = {}
 
     def apply(self, preferences: Preferences) -> list[str]:
-        """(Re-)grab the preferred hotkeys; returns the problems (also reported once each)."""
-        if self.support.kind not in ("x11", "windows"):
-            log.info("kimai-tray: no global hotkey grab here (%s)", self.support.kind)
+        """(Re-)grab the preferred hotkeys; returns the problems (also reported once each).
+
+        Through the portal the answer comes later (the desktop may ask the user): the problems
+        known now are returned, later ones are reported when they happen."""
+        if self.support.kind == "wayland-portal":
+            return self._apply_portal(preferences)
+        if self.support.kind not in ("x11", "windows", "macos"):
+            log.info(
+                "kimai-tray: no global hotkey is available here (%s): %s",
+                self.support.kind,
+                self.support.message,
+            )
             return []
         problems: list[str] = []
         try:
@@ -78,12 +115,15 @@ class GlobalHotkeys:
                     problems.append(exc.user_message)
                 else:
                     self.registered[name] = text
+        self._report_once(problems)
+        return problems
+
+    def _report_once(self, problems: list[str]) -> None:
         for problem in problems:
             log.warning("kimai-tray: hotkey: %s", problem)
             if problem not in self._reported:  # a conflict nags once, not at every save
                 self._reported.add(problem)
                 self._report(problem)
-        return problems
 
     def _ensure_service(self) -> QtHotkeyService:
         if self._service is None:
@@ -99,8 +139,109 @@ class GlobalHotkeys:
         if action is not None:
             action()
 
+    # --- Wayland: the GlobalShortcuts portal ----------------------------------------------------
+
+    def _apply_portal(self, preferences: Preferences) -> list[str]:
+        problems: list[str] = []
+        wanted: dict[str, tuple[Hotkey, str]] = {}
+        for name, text in wanted_hotkeys(preferences).items():
+            try:
+                wanted[name] = (parse_hotkey(text), DESCRIPTIONS[name])
+            except HotkeyError as exc:
+                problems.append(exc.user_message)
+        self._report_once(problems)
+        if self._binding is not None:
+            self._binding.cancel()  # newer preferences replace a request still waiting
+        if wanted:
+            self._binding = self._event_loop().create_task(self._bind_through_portal(wanted))
+        return problems
+
+    def _event_loop(self) -> asyncio.AbstractEventLoop:
+        if self._loop is None:
+            # The app builds us before its loop runs, after making it the current loop.
+            self._loop = asyncio.get_event_loop_policy().get_event_loop()
+        return self._loop
+
+    async def _bind_through_portal(self, wanted: Mapping[str, tuple[Hotkey, str]]) -> None:
+        try:
+            portal = await self._open_portal()
+            assigned = await portal.bind(wanted)
+        except HotkeyError as exc:
+            log.info("kimai-tray: global shortcuts portal: %s", exc.detail or exc.user_message)
+            self._report_once([exc.user_message])
+            return
+        self.registered.clear()
+        problems: list[str] = []
+        for name, (_hotkey, description) in wanted.items():
+            trigger = assigned.get(name, "")
+            if trigger:
+                self.registered[name] = trigger
+                log.info(
+                    "global hotkey %s registered for %s through the desktop portal", trigger, name
+                )
+            else:
+                problems.append(
+                    f"The desktop assigned no key to '{description}': "
+                    "choose one in your desktop's keyboard shortcut settings."
+                )
+        self._report_once(problems)
+
+    async def _open_portal(self) -> PortalShortcuts:
+        if self._portal is not None and self._portal.session is not None:
+            return self._portal
+        portal = self._make_portal(self._on_activated)
+        self._portal = portal
+        try:
+            await portal.open()
+        except BaseException:  # also cancelled: leave nothing half-open; the next apply retries
+            self._portal = None
+            await asyncio.wait_for(portal.close(), PORTAL_CLOSE_TIMEOUT_S)
+            raise
+        return portal
+
+    async def aclose(self) -> None:
+        """Close everything, the portal session included (needs the running loop)."""
+        if self._binding is not None:
+            self._binding.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._binding
+            self._binding = None
+        portal, self._portal = self._portal, None
+        if portal is not None:
+            try:
+                await asyncio.wait_for(portal.close(), PORTAL_CLOSE_TIMEOUT_S)
+            except TimeoutError:
+                log.info("kimai-tray: the shortcuts portal did not confirm closing the session")
+        self.close()
+
     def close(self) -> None:
+        """Release the grabs. A portal session is closed on the loop if it still runs; once
+        the loop is gone, the process exit drops the connection and the portal ends the
+        session itself."""
+        if self._binding is not None or self._portal is not None:
+            loop = self._loop
+            if loop is not None and loop.is_running():
+                task = loop.create_task(self.aclose())
+                self._closing.add(task)
+                task.add_done_callback(self._closing.discard)
+            elif loop is not None and not loop.is_closed():
+                loop.run_until_complete(self.aclose())
+            else:
+                log.debug("kimai-tray: event loop closed; the portal session ends with us")
+                self._binding = self._portal = None
         if self._service is not None:
             self._service.close()
             self._service = None
             self._backend = None
+
+
+def _default_portal(on_activated: Callable[[str], None]) -> PortalShortcuts:
+    """The session bus's portal; ImportError (no jeepney) means no portal either."""
+    try:
+        from kimai_tray.platform.portal_shortcuts import PortalShortcuts
+    except ImportError as exc:  # pragma: no cover - jeepney is a Linux dependency
+        raise HotkeyUnavailableError(
+            "Global hotkeys need the 'jeepney' package on Wayland: reinstall kimai-tray.",
+            detail=str(exc),
+        ) from exc
+    return PortalShortcuts(on_activated)

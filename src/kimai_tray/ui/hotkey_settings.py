@@ -1,7 +1,8 @@
 """Settings section for the global hotkeys and start at login.
 
-The hotkey texts are checked with `parse_hotkey` before anything is saved; whether another
-program owns a combination is only known when the app grabs it (reported by GlobalHotkeys).
+The hotkeys are recorded from key presses (ui/hotkey_edit.py) and checked again with
+`parse_hotkey` before anything is saved; whether another program owns a combination is only
+known when the app grabs it (reported by GlobalHotkeys).
 Where the desktop forbids grabs (Wayland without the portal), the section says how to bind
 `kimai-tray toggle` as a desktop shortcut, with a button that copies those instructions.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import replace
 
 from PySide6.QtWidgets import (
@@ -18,7 +20,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QLabel,
-    QLineEdit,
     QPushButton,
     QWidget,
 )
@@ -32,6 +33,7 @@ from kimai_tray.platform.hotkeys import (
     hotkey_support,
     parse_hotkey,
 )
+from kimai_tray.ui.hotkey_edit import HotkeyEdit
 
 log = logging.getLogger(__name__)
 
@@ -45,16 +47,18 @@ class HotkeySettingsBox(QGroupBox):
         *,
         support: HotkeySupport | None = None,
         autostart: Autostart | None = None,
+        ask_permission: Callable[[bool], bool] | None = None,
         parent: QWidget | None = None,
     ) -> None:
+        """`ask_permission(prompt)`: macOS' Accessibility check (injectable for tests)."""
         super().__init__("Hotkeys and start-up", parent)
         self.support = support or hotkey_support()
         self._autostart = autostart or autostart_for_platform()
         form = QFormLayout(self)
-        self.toggle_hotkey = QLineEdit(preferences.toggle_hotkey)
-        self.toggle_hotkey.setPlaceholderText(f"e.g. {Preferences().toggle_hotkey}")
-        self.popup_hotkey = QLineEdit(preferences.hotkey)
-        self.popup_hotkey.setPlaceholderText(f"e.g. {Preferences().hotkey}")
+        defaults = Preferences()
+        # Key recorders: click, press the combination (or "Type" it); see ui/hotkey_edit.py.
+        self.toggle_hotkey = HotkeyEdit(preferences.toggle_hotkey, defaults.toggle_hotkey)
+        self.popup_hotkey = HotkeyEdit(preferences.hotkey, defaults.hotkey)
         form.addRow("Start/stop hotkey", self.toggle_hotkey)
         form.addRow("Open-window hotkey", self.popup_hotkey)
 
@@ -63,19 +67,44 @@ class HotkeySettingsBox(QGroupBox):
         self.support_label.setWordWrap(True)
         self.copy_button = QPushButton("Copy shortcut instructions")
         self.copy_button.clicked.connect(self.copy_instructions)
+        self.permission_button = QPushButton("Allow in System Settings…")
+        self.permission_button.clicked.connect(self.ask_permission)
+        self._ask_permission = ask_permission
         if self.support.kind == "none":
             # No grab is possible here: the fields are kept (the config is shared with X11
             # sessions), but the way that works is a desktop shortcut.
             form.addRow("", self.support_label)
             form.addRow("", self.copy_button)
+        elif self.support.message:
+            # The desktop portal (Wayland) or macOS' Accessibility permission: say what to expect.
+            form.addRow("", self.support_label)
+            self.copy_button.hide()
         else:
             self.support_label.hide()
             self.copy_button.hide()
+        if self.support.kind == "macos":
+            form.addRow("", self.permission_button)
+        else:
+            self.permission_button.hide()
 
         # The file on disk is the truth: it may have been added or removed by hand.
         self.start_at_login = QCheckBox("Start kimai-tray when I log in")
         self.start_at_login.setChecked(self._autostart.is_enabled())
         form.addRow("", self.start_at_login)
+
+    def ask_permission(self) -> None:
+        """macOS: show the system's Accessibility prompt (it lists the app to switch on)."""
+        ask = self._ask_permission
+        if ask is None:  # pragma: no cover - macOS only
+            from kimai_tray.platform.macos_hotkeys import accessibility_trusted
+
+            ask = accessibility_trusted
+        if ask(True):
+            self.support_label.setText("kimai-tray may use global hotkeys.")
+        else:
+            self.support_label.setText(
+                f"{self.support.message}\nAfter allowing it, quit and reopen kimai-tray."
+            )
 
     def copy_instructions(self) -> None:
         clipboard = QApplication.clipboard()

@@ -20,6 +20,8 @@ class IconState(StrEnum):
     OFFLINE = "offline"
     PENDING = "pending"
     ERROR = "error"
+    # Neutral until the first sync answers: "offline" every morning would read as an error.
+    CONNECTING = "connecting"
 
 
 def resources_dir() -> Path:
@@ -32,8 +34,11 @@ def resources_dir() -> Path:
     return repo / "resources"
 
 
-def icon_state(state: TrackerState) -> IconState:
-    """The single icon that best summarises `state` (errors that need the user win)."""
+def icon_state(state: TrackerState, *, connecting: bool = False) -> IconState:
+    """The single icon that best summarises `state` (errors that need the user win).
+
+    `connecting`: no sync attempt has answered yet, so "not online" means "not known yet".
+    """
     # Offline, `last_error` only says the server is unreachable: that is the offline/pending
     # icon's job, not an error the user must act on (a refused token comes back online=True).
     if state.failed or (state.last_error and state.online):
@@ -43,7 +48,7 @@ def icon_state(state: TrackerState) -> IconState:
     if state.pending:
         return IconState.PENDING
     if not state.online:
-        return IconState.OFFLINE
+        return IconState.CONNECTING if connecting else IconState.OFFLINE
     return IconState.IDLE
 
 

@@ -97,6 +97,7 @@ def install_profiles(
         config = ctx_config()
         tray.set_server_url(config.server_url or None)
         tray.set_configured(config.configured)
+        tray.set_connecting(config.configured)  # neutral until the new profile's first sync
         popup.set_rules(ServerRules())  # until the new server's rules are read
 
     def report(message: str) -> None:

@@ -35,6 +35,7 @@ from kimai_tray.ui.connection import (
 )
 from kimai_tray.ui.connection_form import AuthFields, ServerFields, draft_of
 from kimai_tray.ui.csv_import_dialog import CsvImportController
+from kimai_tray.ui.daily_target import DailyTargetField
 from kimai_tray.ui.hotkey_settings import HotkeySettingsBox
 
 
@@ -115,6 +116,8 @@ class SettingsDialog(QDialog):
         self.notifications = QCheckBox("Show notifications")
         self.notifications.setChecked(config.preferences.notifications)
         prefs.addRow("", self.notifications)
+        self.daily_target = DailyTargetField(config.preferences.daily_target_minutes)
+        prefs.addRow("Daily target", self.daily_target)
         layout.addWidget(prefs_box)
         self.hotkeys_box = HotkeySettingsBox(
             config.preferences, support=hotkey_support, autostart=autostart
@@ -174,6 +177,7 @@ class SettingsDialog(QDialog):
         preferences = replace(
             self._config.preferences,
             notifications=self.notifications.isChecked(),
+            daily_target_minutes=self.daily_target.minutes(),
         )
         preferences = self.away_box.apply(preferences)
         try:

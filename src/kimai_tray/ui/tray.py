@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import QObject, QRect, QTimer, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QIcon
@@ -47,11 +48,28 @@ def format_elapsed(delta: timedelta) -> str:
     return f"{minutes // 60}:{minutes % 60:02d}"
 
 
-def tooltip_text(state: TrackerState, now: datetime, *, configured: bool = True) -> str:
-    """One line per fact: what runs (or not), what waits, what went wrong."""
+def connecting_text(server_url: str | None) -> str:
+    """The tooltip line until the first sync answers: the server's host name, not the path."""
+    host = urlsplit(server_url).hostname if server_url else None
+    return f"Connecting to {host or server_url or 'Kimai'}…"
+
+
+def tooltip_text(
+    state: TrackerState,
+    now: datetime,
+    *,
+    configured: bool = True,
+    connecting_to: str | None = None,
+) -> str:
+    """One line per fact: what runs (or not), what waits, what went wrong.
+
+    `connecting_to`: the server URL while no sync attempt has answered yet.
+    """
     lines: list[str] = []
     if not configured:
         lines.append(NOT_CONFIGURED)
+    elif connecting_to is not None and not state.online:
+        lines.append(connecting_text(connecting_to))
     run = state.running
     if run is not None:
         lines.append(
@@ -88,9 +106,11 @@ class TrayController(QObject):
         quit_app: Callable[[], None],
         open_settings: Callable[[], None] | None = None,
         server_url: str | None = None,
+        connecting: bool = False,
         now: Callable[[], datetime] | None = None,
         parent: QObject | None = None,
     ) -> None:
+        """`connecting`: a client is about to sync, so the first icon says so (not "offline")."""
         super().__init__(parent)
         self._tracker = tracker
         self._bridge = bridge
@@ -100,9 +120,10 @@ class TrayController(QObject):
         self._server_url = server_url
         self._now = now or (lambda: datetime.now().astimezone())
         self._configured = True
+        self._connecting = connecting
         self._fast = False
         self._state = bridge.state
-        self.icon_kind = icon_state(self._state)
+        self.icon_kind = icon_state(self._state, connecting=connecting)
         # Put on top of the menu by other controllers (away decision, reminder actions).
         self._attention: list[tuple[str, Callable[[], None]]] = []
         # Fills the "Profiles" submenu (ui/profile_menu.py); None: a single server.
@@ -160,8 +181,22 @@ class TrayController(QObject):
         if tries_left > 0:
             QTimer.singleShot(GEOMETRY_RETRY_MS, lambda: self._log_geometry(tries_left - 1, last))
 
+    @property
+    def connecting(self) -> bool:
+        """True until the first sync attempt after `set_connecting(True)` has answered."""
+        return self._connecting
+
     def set_configured(self, configured: bool) -> None:
         self._configured = configured
+        if not configured:
+            self._connecting = False  # no client will answer: "offline" is the truth
+        self._render_icon()
+        self._render_tooltip()
+
+    def set_connecting(self, connecting: bool) -> None:
+        """A (new) client was attached: neutral icon and "Connecting to…" until it answers."""
+        self._connecting = connecting
+        self._render_icon()
         self._render_tooltip()
 
     def set_server_url(self, url: str | None) -> None:
@@ -175,13 +210,22 @@ class TrayController(QObject):
     def render(self, state: object) -> None:
         assert isinstance(state, TrackerState)
         self._state = state
-        kind = icon_state(state)
-        if kind != self.icon_kind or self.tray.icon().isNull():
-            self.icon_kind = kind
-            self.tray.setIcon(self.icon_for(kind))
+        # Online, or an error sentence: a sync attempt answered (a failed one says why).
+        if self._connecting and (state.online or state.last_error is not None):
+            self._connecting = False
+            log.info(
+                "kimai-tray: first sync answered (%s)", "online" if state.online else "offline"
+            )
+        self._render_icon()
         self._render_tooltip()
         self.notifier.observe(state)
         self._schedule_tick()
+
+    def _render_icon(self) -> None:
+        kind = icon_state(self._state, connecting=self._connecting)
+        if kind != self.icon_kind or self.tray.icon().isNull():
+            self.icon_kind = kind
+            self.tray.setIcon(self.icon_for(kind))
 
     def _theme_changed(self) -> None:
         self.tray.setIcon(self.icon_for(self.icon_kind))
@@ -190,7 +234,12 @@ class TrayController(QObject):
         return state_icon(kind)
 
     def _render_tooltip(self) -> None:
-        text = tooltip_text(self._state, self._now(), configured=self._configured)
+        text = tooltip_text(
+            self._state,
+            self._now(),
+            configured=self._configured,
+            connecting_to=(self._server_url or "") if self._connecting else None,
+        )
         if self._attention:
             text += "\n" + self._attention[0][0]
         self.tray.setToolTip(text)
