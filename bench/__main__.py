@@ -8,7 +8,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench.common import Figure, write_report
+from bench.common import RESULTS, Figure, write_report
 
 Runner = Callable[[bool], list[Figure]]
 
@@ -69,6 +69,7 @@ def run(names: list[str], quick: bool, out: Callable[[str], None] = print) -> li
         started = time.perf_counter()
         got = table[name](quick)
         for figure in got:
+            figure.bench = name
             out(figure.line())
         out(f"  ({name}: {time.perf_counter() - started:.1f} s)")
         figures.extend(got)
@@ -78,13 +79,24 @@ def run(names: list[str], quick: bool, out: Callable[[str], None] = print) -> li
 def main(argv: list[str] | None = None) -> int:
     names = list(benchmarks())
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="smaller runs, under a minute")
-    parser.add_argument("--only", action="append", choices=names, help="run only this figure")
+    parser.add_argument(
+        "--quick", action="store_true", help="smaller runs (~70 s), into results/quick.json"
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=names,
+        help="run only this figure; the report keeps the other figures from earlier runs",
+    )
     args = parser.parse_args(argv)
-    # Headless everywhere, also for the in-process parts and every child process.
+    # Headless everywhere, also for the in-process parts and every child process; the real-tray
+    # figures move their own children onto a private Xvfb (bench/desktop.py).
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     figures = run(args.only or names, args.quick)
-    path = write_report(figures, args.quick)
+    # `--only` updates those runners' figures in the report and keeps the others; quick runs
+    # have their own file, so checking that the bench still works never replaces full figures.
+    path = RESULTS / ("quick.json" if args.quick else "latest.json")
+    path = write_report(figures, args.quick, path, merge=bool(args.only))
     missed = [f.name for f in figures if f.ok is False]
     print(f"wrote {path}; targets missed: {', '.join(missed) or 'none'}")
     return 0  # a missed target is a finding to read, not a crash

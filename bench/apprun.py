@@ -27,6 +27,8 @@ from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 app = QApplication(sys.argv)
 pix = QPixmap(22, 22); pix.fill(QColor("red"))
+if not QSystemTrayIcon.isSystemTrayAvailable():  # as the app checks; the desktop bench reads it
+    print("no system tray available", file=sys.stderr, flush=True)
 tray = QSystemTrayIcon(QIcon(pix)); tray.show()
 print("tray shown", file=sys.stderr, flush=True)
 if os.environ.get("KIMAI_TRAY_EXIT_AFTER_START") == "1":
@@ -84,7 +86,8 @@ class Proc:
         )
         self.lines: queue.Queue[tuple[float, str]] = queue.Queue()
         self.seen: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
 
     def _read(self) -> None:
         assert self.popen.stdout is not None
@@ -111,6 +114,13 @@ class Proc:
         tail = "\n".join(self.seen[-20:])
         raise RuntimeError(f"no line {needle!r} within {timeout} s; output:\n{tail}")
 
+    def all_lines(self) -> list[str]:
+        """Every line the process printed; call after `stop()` (or once it exited)."""
+        self._reader.join(timeout=10)
+        while not self.lines.empty():
+            self.seen.append(self.lines.get_nowait()[1])
+        return self.seen
+
     def stop(self) -> None:
         if self.popen.poll() is None:
             self.popen.terminate()
@@ -119,6 +129,10 @@ class Proc:
             except subprocess.TimeoutExpired:
                 self.popen.kill()
                 self.popen.wait()
+        # The reader reaches EOF once the process is gone; then the pipe can be closed.
+        self._reader.join(timeout=10)
+        if not self._reader.is_alive() and self.popen.stdout is not None:
+            self.popen.stdout.close()
 
 
 def rss_mb(pid: int) -> float:

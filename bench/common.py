@@ -12,6 +12,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -29,6 +30,7 @@ class Figure:
     target: str = ""
     ok: bool | None = None
     extra: dict[str, float | int | str] = field(default_factory=dict)
+    bench: str = ""  # the runner that measured it (`--only` name), set by `bench.__main__.run`
 
     @property
     def ratio(self) -> float | None:
@@ -95,13 +97,31 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def write_report(figures: list[Figure], quick: bool, path: Path | None = None) -> Path:
+def write_report(
+    figures: list[Figure], quick: bool, path: Path | None = None, *, merge: bool = False
+) -> Path:
+    """Write the report; with `merge`, keep the figures of runners that did not run this time.
+
+    `--only` merges, so re-running one figure does not drop the others. Each runner's machine,
+    load and date are kept in "runs", so merged figures still say when and how they were measured.
+    """
     path = path or RESULTS / "latest.json"
     path.parent.mkdir(parents=True, exist_ok=True)
+    this_run = machine()
+    ran = {f.bench for f in figures}
+    runs: dict[str, object] = {name: {**this_run, "quick": quick} for name in sorted(ran)}
+    kept: list[dict[str, Any]] = []  # as read back from JSON
+    if merge and path.exists():
+        old = json.loads(path.read_text(encoding="utf-8"))
+        # Figures from before runners were recorded ("bench" missing) cannot be attributed: dropped.
+        kept = [f for f in old.get("figures", []) if f.get("bench") and f["bench"] not in ran]
+        old_runs = old.get("runs", {})
+        runs = {**{b: old_runs[b] for b in {f["bench"] for f in kept} if b in old_runs}, **runs}
     payload = {
-        "machine": machine(),
+        "machine": this_run,
         "quick": quick,
-        "figures": [{**asdict(f), "ratio": f.ratio} for f in figures],
+        "runs": runs,
+        "figures": [*kept, *({**asdict(f), "ratio": f.ratio} for f in figures)],
     }
     path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     return path

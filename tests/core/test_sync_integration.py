@@ -137,6 +137,9 @@ def test_web_ui_timers_show_up_and_stopped_ones_stay_stopped(sim: object, tmp_pa
         await sync_until_done(tracker)
         assert tracker.state.running is None
         assert state.timesheets[web.id].end is not None and not state.running(state.admin.id)
+        # The local copy ends when Kimai says it ended (this clock runs two hours behind it).
+        (local,) = [e for e in tracker.outbox.entries(limit=10) if e.timesheet_id == web.id]
+        assert local.end == state.timesheets[web.id].end
 
     _scenario(tmp_path, sim.url, body)  # type: ignore[attr-defined]
 

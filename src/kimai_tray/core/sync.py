@@ -39,7 +39,7 @@ import logging
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from kimai_tray.core.backend import KimaiBackend
@@ -376,7 +376,10 @@ class SyncEngine:
             and local_running.timesheet_id not in active_ids
             and not self._outbox.has_open_ops(local_running.local_id)
         ):
-            self._outbox.end_remote(local_running.local_id, now)
+            # Stopped elsewhere (web UI, another device): Kimai's end is the truth, not the
+            # moment this poll noticed (deleted there: nothing to read, so now).
+            end = await self._server_end(backend, local_running) or now
+            self._outbox.end_remote(local_running.local_id, end)
         for ts in sorted(active, key=lambda t: t.begin):
             known = self._outbox.entry_by_timesheet(ts.id)
             if known is not None and (known.discarded or self._outbox.has_open_ops(known.local_id)):
@@ -390,6 +393,14 @@ class SyncEngine:
         for older in running[1:]:
             if not self._outbox.has_open_ops(older.local_id):
                 self._outbox.end_remote(older.local_id, running[0].begin)
+
+    async def _server_end(self, backend: KimaiBackend, entry: Entry) -> datetime | None:
+        """The end Kimai recorded for `entry`'s timesheet (None: not found or still open)."""
+        around = await backend.timesheets(begin=entry.begin - MATCH_WINDOW)
+        for ts in around:
+            if ts.id == entry.timesheet_id:
+                return ts.end
+        return None
 
     def _entry_from(self, ts: Timesheet, known: Entry | None) -> Entry:
         project = self._catalog.project(ts.project_id)
