@@ -103,7 +103,7 @@ def real_tray() -> Iterator[Desktop]:
 
 def start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
     # `-displayfd`: Xvfb picks a free display and writes its number once it accepts clients,
-    # so there is no race on display numbers and no readiness poll (as tests/helpers does).
+    # so there is no race on display numbers and no readiness poll (tests/helpers uses it too).
     read_fd, write_fd = os.pipe()
     proc = subprocess.Popen(
         ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1024x768x24", "-nolisten", "tcp"],

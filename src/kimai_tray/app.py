@@ -200,6 +200,7 @@ def _run(argv: list[str], *, demo: bool, stack: ExitStack, profile: str | None =
             ctx.paths.config_file,
             ctx.credentials,
             idle_status=away[0].idle_status if away else None,
+            hotkeys_assigned=hotkeys.assigned(),
         )
         dialog.saved.connect(use_config)
         dialog.saved.connect(lambda config: hotkeys.apply(config.preferences))
@@ -245,7 +246,14 @@ def _run(argv: list[str], *, demo: bool, stack: ExitStack, profile: str | None =
         from kimai_tray.ui.profile_menu import install_profiles
 
         if not demo:
-            profile_menu = install_profiles(switcher, bridge, popup, tray, with_comforts=True)
+            profile_menu = install_profiles(
+                switcher,
+                bridge,
+                popup,
+                tray,
+                with_comforts=True,
+                away=lambda: away[0] if away else None,  # one watcher follows every switch
+            )
             stack.callback(profile_menu.close)
         popup.visibility_changed.connect(tray.set_fast_refresh)
         popup.visibility_changed.connect(
@@ -274,6 +282,12 @@ def _run(argv: list[str], *, demo: bool, stack: ExitStack, profile: str | None =
     log.info("kimai-tray: first state rendered (%s)", tray.icon_kind.value)
     popups.build_soon()
     bridge.state_changed.connect(_tray_state_logger(tray))
+    from kimai_tray.ui.clock_warning import ClockWarning
+
+    clock_warning = ClockWarning(
+        lambda: backends[0] if backends else None, lambda text: _tell(tray, popups.get, text)
+    )
+    bridge.state_changed.connect(clock_warning.check)
     hotkeys = _global_hotkeys(ctx, loop, tray, show_popup)
     stack.callback(hotkeys.close)
     async_closers.append(hotkeys.aclose)
@@ -283,7 +297,8 @@ def _run(argv: list[str], *, demo: bool, stack: ExitStack, profile: str | None =
 
     def connect() -> None:
         """After the first event-loop turn: keyring, client, then the sync supervisor."""
-        away[:] = [_install_away(ctx, stack, tracker, bridge, tray)]
+        # The active tracker now (not the one at start), in case a switch came first.
+        away[:] = [_install_away(ctx, stack, ctx.tracker, bridge, tray)]
         try:
             backend = _demo_backend(ctx, stack, tray) if demo else _user_backend(ctx, tray)
         except KimaiTrayError as exc:

@@ -660,27 +660,32 @@ async def _list_from_server(ctx: AppContext, noun: str) -> list[dict[str, object
 
 
 def _list_from_cache(ctx: AppContext, noun: str, text: str) -> list[dict[str, object]]:
-    # The catalog cache is searchable but not enumerable: offline listing needs a search text.
-    if not text.strip():
-        raise UserError("The server is not reachable: add --search TEXT to search the cached list.")
-    rows: dict[int, dict[str, object]] = {}
-    for m in ctx.tracker.catalog.search(text, limit=10_000):
-        if noun == "customers":
-            rows.setdefault(m.customer.id, {"id": m.customer.id, "name": m.customer.name})
-        elif noun == "projects":
-            rows.setdefault(
-                m.project.id,
-                {"id": m.project.id, "name": m.project.name, "customer": m.customer.name},
-            )
-        else:
-            rows.setdefault(m.activity.id, {"id": m.activity.id, "name": m.activity.name})
-    return list(rows.values())
+    """The list from the catalog cache (offline), the same rows as from the server."""
+    catalog = ctx.tracker.catalog
+    if catalog.is_empty():
+        raise UserError(
+            "The server is not reachable and nothing is cached yet: connect once to list them."
+        )
+    rows: list[dict[str, object]]
+    if noun == "customers":
+        rows = [{"id": c.id, "name": c.name} for c in catalog.customers() if c.visible]
+    elif noun == "projects":
+        rows = [
+            {"id": p.id, "name": p.name, "customer": p.customer_name}
+            for p in catalog.projects()
+            if p.visible
+        ]
+    else:
+        rows = [{"id": a.id, "name": a.name} for a in catalog.activities() if a.visible]
+    needle = text.strip().lower()
+    return [r for r in rows if needle in str(r["name"]).lower()]
 
 
 async def cmd_list(ctx: AppContext, args: argparse.Namespace) -> int:
     items = await _list_from_server(ctx, args.command)
     if items is None:
         items = _list_from_cache(ctx, args.command, args.search)
+        warn("(offline: the list kimai-tray keeps from the last connection)")
     else:
         needle = args.search.strip().lower()
         items = [i for i in items if needle in str(i["name"]).lower()]

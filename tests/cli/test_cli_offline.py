@@ -166,14 +166,31 @@ def test_ambiguous_name_lists_candidates(cli: Cli) -> None:
     assert "ACME / Website" in message and "Globex / Website Relaunch" in message
 
 
-def test_list_commands_search_the_cache_offline(cli: Cli) -> None:
+def test_list_commands_list_and_search_the_cache_offline(cli: Cli) -> None:
     seed_catalog(cli)
     projects = json.loads(cli.run("projects", "--json", "--search", "website").stdout)
     assert sorted(p["name"] for p in projects) == ["Website", "Website Relaunch"]
     customers = json.loads(cli.run("customers", "--json", "--search", "globex").stdout)
     assert [c["name"] for c in customers] == ["Globex"]
-    unfiltered = cli.run("activities")
-    assert unfiltered.returncode == 1 and "--search" in unfiltered.stderr
+    unfiltered = cli.run("activities")  # the whole cached list, like the server's
+    assert unfiltered.returncode == 0, unfiltered.stderr
+    assert [line.split()[-1] for line in unfiltered.stdout.splitlines()] == [
+        "Design",
+        "Development",
+    ]
+    assert "offline" in unfiltered.stderr
+    all_projects = json.loads(cli.run("projects", "--json").stdout)
+    assert [(p["name"], p["customer"]) for p in all_projects] == [
+        ("Mobile App", "Globex"),
+        ("Website", "ACME"),
+        ("Website Relaunch", "Globex"),
+    ]
+
+
+def test_listing_offline_with_nothing_cached_says_what_to_do(cli: Cli) -> None:
+    result = cli.run("projects")
+    assert result.returncode == 1
+    assert result.stderr.strip().endswith("connect once to list them.")
 
 
 def test_login_refuses_empty_secret_and_bad_url(cli: Cli) -> None:

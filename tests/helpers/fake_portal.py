@@ -5,6 +5,9 @@ directories, so nothing is ever auto-started (not the machine's real xdg-desktop
 `FakePortal` owns `org.freedesktop.portal.Desktop` on that bus from a plain thread with a
 blocking jeepney connection (no Qt), answers the calls a GlobalShortcuts client makes,
 records them for assertions, and `press(id)` emits `Activated` + `Deactivated`.
+`change_shortcuts()` emits `ShortcutsChanged` (the user edited a key in the desktop's settings),
+`close_session()` emits `Session.Closed`; `stop()` then a new `FakePortal(address).start()` is a
+portal restart (the bus announces the name's owner leaving and coming back).
 
 Signals are sent as broadcasts (no destination), so a client only sees them after it
 subscribed with AddMatch, as the portal spec asks clients to do.
@@ -104,6 +107,7 @@ class Call:
     sender: str
     path: str
     body: tuple[Any, ...]
+    at: float = field(default_factory=time.monotonic)  # when the portal got it
 
 
 @dataclass
@@ -115,6 +119,7 @@ class FakePortal:
     has_registry: bool = True  # org.freedesktop.host.portal.Registry (portal >= 1.19)
     bind_response: int = 0  # 0 success, 1 user cancelled, 2 other error
     answer_bind: bool = True  # False: BindShortcuts never gets its Response
+    refuse_sessions: int = 0  # this many CreateSession calls get response 2 (portal error)
     assigned: dict[str, str] = field(default_factory=dict)  # id -> trigger_description
     calls: list[Call] = field(default_factory=list)
     bound: dict[str, dict[str, str]] = field(default_factory=dict)  # session -> id -> trigger
@@ -169,6 +174,31 @@ class FakePortal:
         for member in ("Activated", "Deactivated"):
             signal = new_signal(emitter, member, "osta{sv}", (sessions[-1], shortcut_id, stamp, {}))
             self._send(signal)
+
+    def latest_session(self) -> str:
+        assert self.bound, "no session is open"
+        return list(self.bound)[-1]
+
+    def change_shortcuts(self, triggers: dict[str, str]) -> str:
+        """The user changed keys in the desktop's settings: `ShortcutsChanged` on the latest
+        session with every shortcut of it (as portals send); returns the session."""
+        session = self.latest_session()
+        self.bound[session].update(triggers)
+        shortcuts = [
+            (sid, {"description": ("s", sid), "trigger_description": ("s", trigger)})
+            for sid, trigger in self.bound[session].items()
+        ]
+        emitter = DBusAddress(PORTAL_PATH, interface=SHORTCUTS_INTERFACE)
+        self._send(new_signal(emitter, "ShortcutsChanged", "oa(sa{sv})", (session, shortcuts)))
+        return session
+
+    def close_session(self) -> str:
+        """The portal ends the latest session itself: `Session.Closed`; returns the session."""
+        session = self.latest_session()
+        del self.bound[session]
+        emitter = DBusAddress(session, interface=SESSION_INTERFACE)
+        self._send(new_signal(emitter, "Closed", "a{sv}", ({},)))
+        return session
 
     # --- the service ------------------------------------------------------------------------
 
@@ -237,6 +267,10 @@ class FakePortal:
     def _create_session(self, message: Message, sender: str) -> None:
         (options,) = message.body
         token = options["handle_token"][1]
+        if self.refuse_sessions > 0:
+            self.refuse_sessions -= 1
+            self._emit_response(self._respond(message, sender, token), 2, {})
+            return
         escaped = sender.lstrip(":").replace(".", "_")
         session = f"{PORTAL_PATH}/session/{escaped}/{options['session_handle_token'][1]}"
         self.bound[session] = {}

@@ -9,28 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 
-
-def start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
-    """Start Xvfb on a display it picks itself; return once it accepts clients.
-
-    `-displayfd` makes Xvfb choose a free display and write its number when it is ready,
-    so there is neither a race on display numbers nor a readiness poll.
-    """
-    read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        pass_fds=(write_fd,),
-    )
-    os.close(write_fd)
-    with os.fdopen(read_fd, "rb") as pipe:
-        number = pipe.readline().strip().decode()
-    if not number:
-        proc.kill()
-        proc.wait()
-        raise RuntimeError("Xvfb did not start")
-    return proc, f":{number}"
+# One Xvfb starter (`-displayfd`: no display-number race, no readiness poll) for the tests
+# and the bench's real-tray mode.
+from bench.desktop import start_xvfb
 
 
 @pytest.fixture(scope="module")

@@ -265,3 +265,120 @@ def test_hotkey_support_probes_the_bus_from_its_environment(
     assert support.kind == "wayland-portal" and "confirm" in support.message
     assert len(portal.calls_to("Get")) == 1
     assert hotkey_support({"WAYLAND_DISPLAY": "wayland-0"}, platform="linux").kind == "none"
+
+
+def test_a_key_changed_in_the_desktop_settings_is_told(
+    portal: FakePortal, portal_bus: str, qloop: asyncio.AbstractEventLoop
+) -> None:
+    changes: list[dict[str, str]] = []
+
+    async def scenario() -> str | None:
+        told = asyncio.Event()
+
+        def on_changed(triggers: dict[str, str]) -> None:
+            changes.append(triggers)
+            told.set()
+
+        client = PortalShortcuts([].append, bus=portal_bus)
+        client.watch(on_changed=on_changed)
+        await client.open()
+        try:
+            await client.bind(HOTKEYS)
+            portal.change_shortcuts({"toggle": "Ctrl+Alt+Y"})
+            await asyncio.wait_for(told.wait(), 10)
+            return client.session
+        finally:
+            await client.close()
+
+    session = qloop.run_until_complete(scenario())
+    assert changes == [{"toggle": "Ctrl+Alt+Y", "popup": "CTRL+ALT+k"}]
+    assert session is not None  # a change is not the end of the session
+
+
+def test_a_session_closed_by_the_portal_is_told_and_a_new_one_opens(
+    portal: FakePortal, portal_bus: str, qloop: asyncio.AbstractEventLoop
+) -> None:
+    lost: list[bool] = []
+
+    async def scenario() -> tuple[str | None, str | None]:
+        told = asyncio.Event()
+
+        def on_lost(portal_gone: bool) -> None:
+            lost.append(portal_gone)
+            told.set()
+
+        client = PortalShortcuts([].append, bus=portal_bus)
+        client.watch(on_lost=on_lost)
+        await client.open()
+        try:
+            await client.bind(HOTKEYS)
+            first = client.session
+            portal.close_session()
+            await asyncio.wait_for(told.wait(), 10)
+            assert client.session is None
+            await client.start_session()  # same connection, new session
+            await client.bind(HOTKEYS)
+            return first, client.session
+        finally:
+            await client.close()
+
+    first, second = qloop.run_until_complete(scenario())
+    assert lost == [False]
+    assert first is not None and second is not None and first != second
+    assert len(portal.calls_to("CreateSession")) == 2
+    assert [call.body[0] for call in portal.calls_to("BindShortcuts")] == [first, second]
+
+
+def test_a_portal_restart_is_told_and_presses_work_on_the_new_session(
+    portal: FakePortal, portal_bus: str, qloop: asyncio.AbstractEventLoop
+) -> None:
+    """The fake portal leaves the bus (its connection closes, as when the service crashes)
+    and a new one takes the name: the bus's NameOwnerChanged is what the client hears."""
+    events: list[str] = []
+    pressed: list[str] = []
+    restarted = FakePortal(portal_bus)
+
+    async def scenario() -> None:
+        changed = asyncio.Event()
+
+        def note(event: str) -> None:
+            events.append(event)
+            changed.set()
+
+        async def next_event() -> None:
+            await asyncio.wait_for(changed.wait(), 10)
+            changed.clear()
+
+        def on_activated(shortcut_id: str) -> None:
+            note(f"pressed {shortcut_id}")
+            pressed.append(shortcut_id)
+
+        client = PortalShortcuts(on_activated, bus=portal_bus)
+        client.watch(on_lost=lambda gone: note(f"lost gone={gone}"), on_back=lambda: note("back"))
+        await client.open()
+        try:
+            await client.bind(HOTKEYS)
+            portal.stop()
+            await next_event()
+            assert client.session is None
+            restarted.start()
+            await next_event()
+            await client.start_session()
+            assert (await client.bind(HOTKEYS))["toggle"] == "CTRL+ALT+t"
+            restarted.press("toggle")
+            await next_event()
+        finally:
+            await client.close()
+
+    try:
+        qloop.run_until_complete(scenario())
+    finally:
+        restarted.stop()
+    assert events == ["lost gone=True", "back", "pressed toggle"]
+    assert len(restarted.calls_to("CreateSession")) == 1
+    assert [c.body[0] for c in restarted.calls_to("Register")] == [APP_ID]
+    (bind,) = restarted.calls_to("BindShortcuts")
+    assert {sid: p["preferred_trigger"][1] for sid, p in bind.body[1]} == {
+        "toggle": "CTRL+ALT+t",
+        "popup": "CTRL+ALT+k",
+    }

@@ -498,3 +498,34 @@ def test_saved_preferences_take_effect_without_a_restart(
     clock.advance(20 * 60)  # longer than 5 min (the default now) opens the dialog
     controller.screen_unlocked()
     assert controller.dialog is not None
+
+
+def test_set_tracker_drops_the_old_trackers_reminder_actions_and_follows_the_new_state(
+    build: Build, tracker: Tracker, clock: FakeClock, tmp_path: Path
+) -> None:
+    """The profile-switch hand-over in isolation (the switch itself: test_away_profiles.py)."""
+    settings = ReminderSettings(grace=timedelta(minutes=1), work_end=time(23, 0))
+    tracker.add_finished_entry(WEBSITE, DESIGN, T0 - timedelta(days=1), T0 - timedelta(hours=20))
+    controller, attention, notes = build(ScriptedIdle(), ReminderEngine(settings, "Europe/Berlin"))
+    controller.tick()
+    clock.advance(61)
+    controller.tick()
+    assert list(dict(attention[-1])) == ["Start the last entry", "Snooze reminders"]
+    assert controller.timer.interval() == 60_000
+
+    (tmp_path / "b").mkdir()
+    outbox = Outbox(tmp_path / "b" / "outbox.sqlite")
+    catalog = Catalog(tmp_path / "b" / "catalog.sqlite", today=lambda: clock.now().date())
+    other = Tracker(outbox, catalog, clock)
+    try:
+        other.start(WEBSITE, CODING, "on the other profile")
+        controller.set_tracker(other)
+        # "Start the last entry" was about the old tracker: it leaves the menu at once.
+        assert attention[-1] == []
+        assert controller.timer.interval() == 30_000  # the new tracker's timer runs
+        controller.session_ending(stop_running=True)
+        assert other.state.running is None and tracker.state.running is None
+        assert notes == ["You are not tracking time right now."]
+    finally:
+        outbox.close()
+        catalog.close()

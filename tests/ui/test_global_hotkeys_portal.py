@@ -8,6 +8,7 @@ xdg-desktop-portal >= 1.17.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from collections.abc import Callable, Iterator
 
@@ -25,16 +26,41 @@ pytestmark = pytest.mark.skipif(dbus_daemon_missing(), reason="needs dbus-daemon
 PORTAL = HotkeySupport("wayland-portal", "Your desktop manages this app's global shortcuts.")
 
 
+FAST_RECOVERY = (0.1, 0.2, 0.4)  # the app waits 1 s and more; tests need not
+
+
+class CountingPortal(PortalShortcuts):
+    """The real client, counting how often a session is asked for (`open()` asks once)."""
+
+    def __init__(self, on_activated: Callable[[str], None], bus: str) -> None:
+        super().__init__(on_activated, bus=bus)
+        self.session_starts = 0
+
+    async def start_session(self) -> None:
+        self.session_starts += 1
+        await super().start_session()
+
+
 class Harness:
     def __init__(self, portal_bus: str) -> None:
         self.fired: list[str] = []
         self.reports: list[str] = []
+        self.portals: list[CountingPortal] = []
+
+        def make_portal(on_activated: Callable[[str], None]) -> PortalShortcuts:
+            self.portals.append(CountingPortal(on_activated, portal_bus))
+            return self.portals[-1]
+
         self.hotkeys = GlobalHotkeys(
             {"toggle": lambda: self.fired.append("toggle"), "popup": self._popup},
             self.reports.append,
             support=PORTAL,
-            make_portal=lambda on_activated: PortalShortcuts(on_activated, bus=portal_bus),
+            make_portal=make_portal,
+            recovery_delays=FAST_RECOVERY,
         )
+
+    def session_starts(self) -> int:
+        return sum(portal.session_starts for portal in self.portals)
 
     def _popup(self) -> None:
         self.fired.append("popup")
@@ -132,3 +158,127 @@ def test_aclose_closes_the_portal_session(
     closing = running_qloop.create_task(harness.hotkeys.aclose())
     wait(qtbot, closing.done)
     assert [call.path for call in portal.calls_to("Close")] == [session]
+
+
+@pytest.fixture
+def second_portal(portal_bus: str) -> Iterator[FakePortal]:
+    """Another fake portal on the same bus, not started: the first one's successor."""
+    successor = FakePortal(portal_bus)
+    yield successor
+    successor.stop()
+
+
+def test_a_key_changed_in_the_desktop_settings_updates_what_is_assigned(
+    portal: FakePortal, harness: Harness, qtbot: QtBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    harness.hotkeys.apply(Preferences())
+    wait(qtbot, lambda: len(harness.hotkeys.registered) == 2)
+
+    portal.change_shortcuts({"toggle": "Ctrl+Alt+Y"})
+    wait(qtbot, lambda: harness.hotkeys.registered.get("toggle") == "Ctrl+Alt+Y")
+    assert harness.hotkeys.assigned() == {"toggle": "Ctrl+Alt+Y", "popup": "CTRL+ALT+k"}
+    assert "the desktop changed global hotkey toggle to 'Ctrl+Alt+Y'" in caplog.text
+    assert "popup to" not in caplog.text  # unchanged keys are not logged as changes
+
+    portal.change_shortcuts({"popup": ""})  # the user removed the key
+    wait(qtbot, lambda: "popup" not in harness.hotkeys.registered)
+    assert harness.hotkeys.assigned() == {"toggle": "Ctrl+Alt+Y"}
+    assert harness.reports == []  # the user's own choice: no nag
+    assert len(portal.calls_to("BindShortcuts")) == 1  # and no rebinding over it
+    portal.press("toggle")
+    wait(qtbot, lambda: harness.fired == ["toggle"])
+
+
+def test_a_restarted_portal_gets_a_new_session_and_the_hotkeys_work_again(
+    portal: FakePortal,
+    second_portal: FakePortal,
+    harness: Harness,
+    qtbot: QtBot,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    harness.hotkeys.apply(Preferences())
+    wait(qtbot, lambda: len(harness.hotkeys.registered) == 2)
+
+    portal.stop()  # the portal's connection closes, as when the service crashes
+    wait(qtbot, lambda: "do not fire until it is back" in caplog.text)
+    assert harness.hotkeys.assigned() == {}
+    # While nobody owns the portal's name, nothing is tried: no polling, no loop. Proving that
+    # something does *not* happen needs a window of time; the Qt loop runs through it.
+    qtbot.wait(3 * sum(FAST_RECOVERY) * 1000)
+    assert harness.session_starts() == 1  # the first session only
+
+    second_portal.start()
+    wait(qtbot, lambda: len(harness.hotkeys.registered) == 2)
+    assert harness.hotkeys.assigned() == {"toggle": "CTRL+ALT+t", "popup": "CTRL+ALT+k"}
+    assert harness.session_starts() == 2 and len(harness.portals) == 1  # same connection
+    assert len(second_portal.calls_to("CreateSession")) == 1
+    (bind,) = second_portal.calls_to("BindShortcuts")
+    triggers = {sid: props["preferred_trigger"][1] for sid, props in bind.body[1]}
+    assert triggers == {"toggle": "CTRL+ALT+t", "popup": "CTRL+ALT+k"}
+    second_portal.press("toggle")
+    wait(qtbot, lambda: harness.fired == ["toggle"])
+    assert caplog.text.count("do not fire until it is back") == 1
+    assert harness.reports == []
+
+
+def test_a_session_closed_by_the_portal_is_bound_again(
+    portal: FakePortal, harness: Harness, qtbot: QtBot
+) -> None:
+    harness.hotkeys.apply(Preferences())
+    wait(qtbot, lambda: len(harness.hotkeys.registered) == 2)
+    closed = portal.close_session()
+
+    wait(qtbot, lambda: len(portal.calls_to("BindShortcuts")) == 2)
+    wait(qtbot, lambda: len(harness.hotkeys.registered) == 2)
+    assert portal.latest_session() != closed
+    assert len(portal.calls_to("CreateSession")) == 2
+    portal.press("popup")
+    wait(qtbot, lambda: harness.fired == ["popup"])
+
+
+def test_a_refusing_portal_is_retried_with_growing_waits_then_given_up(
+    portal: FakePortal,
+    second_portal: FakePortal,
+    harness: Harness,
+    qtbot: QtBot,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    harness.hotkeys.apply(Preferences())
+    wait(qtbot, lambda: len(harness.hotkeys.registered) == 2)
+    second_portal.refuse_sessions = 100  # comes back broken
+    portal.stop()
+    wait(qtbot, lambda: "do not fire until it is back" in caplog.text)
+    second_portal.start()
+
+    wait(qtbot, lambda: harness.reports)
+    assert harness.reports == [
+        "The global hotkeys stopped because the desktop's shortcut service did not come back: "
+        "restart kimai-tray to get them back."
+    ]
+    tries = second_portal.calls_to("CreateSession")
+    assert len(tries) == len(FAST_RECOVERY) == harness.session_starts() - 1  # bounded
+    gaps = [later.at - earlier.at for earlier, later in itertools.pairwise(tries)]
+    # Each wait is the next, longer one (the fake stamps calls as they arrive).
+    assert all(gap >= wanted * 0.9 for gap, wanted in zip(gaps, FAST_RECOVERY[1:], strict=True))
+    assert harness.hotkeys.assigned() == {}
+
+
+def test_a_portal_that_refuses_at_first_is_retried_until_it_binds(
+    portal: FakePortal, second_portal: FakePortal, harness: Harness, qtbot: QtBot
+) -> None:
+    harness.hotkeys.apply(Preferences())
+    wait(qtbot, lambda: len(harness.hotkeys.registered) == 2)
+    second_portal.refuse_sessions = 2  # still starting up: the first two requests fail
+    portal.stop()
+    wait(qtbot, lambda: harness.hotkeys.assigned() == {})
+    second_portal.start()
+
+    wait(qtbot, lambda: len(harness.hotkeys.registered) == 2)
+    assert len(second_portal.calls_to("CreateSession")) == 3
+    assert len(second_portal.calls_to("BindShortcuts")) == 1
+    second_portal.press("toggle")
+    wait(qtbot, lambda: harness.fired == ["toggle"])
+    assert harness.reports == []

@@ -39,7 +39,7 @@ def test_import_from_csv_shows_progress_and_never_blocks(
     dialog.show()
     qtbot.keyClicks(dialog.server.url, empty_simulator.url)
     qtbot.keyClicks(dialog.auth.secret, SIMULATOR_TOKEN)
-    assert dialog.import_button.text() == "Import from CSV…"
+    assert dialog.import_button.text() == "I&mport from CSV…"
 
     controller = dialog.csv_import
     with qtbot.waitSignal(controller.finished, timeout=60_000) as finished:

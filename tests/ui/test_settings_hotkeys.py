@@ -158,4 +158,18 @@ def test_portal_and_macos_say_what_to_expect_without_shortcut_instructions(
     assert "quit and reopen" in mac.support_label.text()
     mac.permission_button.click()
     assert asked == [True, True]
-    assert mac.support_label.text() == "kimai-tray may use global hotkeys."
+    assert mac.support_label.text() == "Kimai Tray may use global hotkeys."
+
+
+def test_the_portal_shows_what_the_desktop_assigned(qtbot: QtBot) -> None:
+    from kimai_tray.ui.hotkey_settings import HotkeySettingsBox
+
+    portal = HotkeySupport("wayland-portal", "Your desktop manages these shortcuts.")
+    box = HotkeySettingsBox(
+        Config().preferences, support=portal, assigned={"toggle": "Ctrl+Alt+T", "popup": ""}
+    )
+    qtbot.addWidget(box)
+    assert box.support_label.text().endswith("Your desktop assigned: Start/stop = Ctrl+Alt+T")
+    nothing = HotkeySettingsBox(Config().preferences, support=portal, assigned={})
+    qtbot.addWidget(nothing)
+    assert nothing.support_label.text() == portal.message

@@ -158,6 +158,9 @@ class Catalog:
     def projects(self) -> list[Project]:
         return list(self._projects.values())
 
+    def activities(self) -> list[Activity]:
+        return list(self._activities.values())
+
     def is_empty(self) -> bool:
         return not self._projects
 

@@ -182,9 +182,12 @@ def _blocking_call(
 
 
 class PortalShortcuts:
-    """One GlobalShortcuts session: `open()`, `bind()` (again after settings change), `close()`.
+    """One GlobalShortcuts client: `open()`, `bind()` (again after settings change), `close()`.
 
     `on_activated(shortcut_id)` runs on the asyncio loop when the user presses a bound shortcut.
+    The connection outlives the portal's sessions: `watch()` tells when the desktop changed a
+    key, when our session ended (closed by the portal, or the portal left the bus) and when the
+    portal is back on the bus; `start_session()` then opens a new one on the same connection.
     """
 
     def __init__(
@@ -197,6 +200,9 @@ class PortalShortcuts:
         dialog_timeout: float = 300.0,  # the first bind may wait for the user in a dialog
     ) -> None:
         self._on_activated = on_activated
+        self._on_changed: Callable[[dict[str, str]], None] | None = None
+        self._on_lost: Callable[[bool], None] | None = None
+        self._on_back: Callable[[], None] | None = None
         self._bus = bus
         self._app_id = app_id
         self._call_timeout = call_timeout
@@ -205,12 +211,25 @@ class PortalShortcuts:
         self._tokens = itertools.count(1)
         self._opener: Any = None
         self._router: Any = None
-        self._activations: Any = None
+        self._filters: list[Any] = []
         self._listener: asyncio.Task[None] | None = None
         self.session: str | None = None
 
+    def watch(
+        self,
+        *,
+        on_changed: Callable[[dict[str, str]], None] | None = None,
+        on_lost: Callable[[bool], None] | None = None,
+        on_back: Callable[[], None] | None = None,
+    ) -> None:
+        """Callbacks on the asyncio loop: `on_changed(id -> trigger)` when the user changed keys
+        in the desktop's settings, `on_lost(portal_gone)` when our session ended (the portal
+        closed it, or left the bus: `portal_gone`), `on_back()` when a portal owns the name
+        again."""
+        self._on_changed, self._on_lost, self._on_back = on_changed, on_lost, on_back
+
     async def open(self) -> None:
-        """Connect, register our app id, listen for `Activated`, create the session."""
+        """Connect, listen for the portal's signals, register our app id, create the session."""
         opener = open_dbus_router(self._bus)
         try:
             self._router = await self._bounded(opener.__aenter__(), self._call_timeout)
@@ -221,23 +240,18 @@ class PortalShortcuts:
                 detail=repr(exc),
             ) from exc
         self._opener = opener
+        signals: asyncio.Queue[Message] = asyncio.Queue()
+        for local, on_bus in _signal_rules():
+            await self._call(message_bus.AddMatch(on_bus))
+            self._filters.append(self._router.filter(local, queue=signals))
+        self._listener = asyncio.get_running_loop().create_task(self._listen(signals))
+        await self.start_session()
+
+    async def start_session(self) -> None:
+        """Register our app id and create a session (again, after the portal came back)."""
+        if self._router is None:
+            raise RuntimeError("PortalShortcuts.start_session() before open()")
         await self._register_app()
-        activated = MatchRule(
-            type="signal", interface=SHORTCUTS_INTERFACE, member="Activated", path=PORTAL_PATH
-        )
-        # The bus resolves the well-known sender name; jeepney's local filter could not.
-        subscription = MatchRule(
-            type="signal",
-            sender=PORTAL_BUS_NAME,
-            interface=SHORTCUTS_INTERFACE,
-            member="Activated",
-            path=PORTAL_PATH,
-        )
-        await self._call(message_bus.AddMatch(subscription))
-        self._activations = self._router.filter(activated, queue=asyncio.Queue())
-        self._listener = asyncio.get_running_loop().create_task(
-            self._listen(self._activations.queue)
-        )
         session_token = f"kimai_tray_{next(self._tokens)}"
 
         def create_session(token: str) -> Message:
@@ -274,11 +288,7 @@ class PortalShortcuts:
 
         results = await self._request(bind_shortcuts, self._dialog_timeout)
         _signature, bound = results.get("shortcuts", ("a(sa{sv})", []))
-        assigned: dict[str, str] = {}
-        for shortcut_id, props in bound:
-            _sig, trigger = props.get("trigger_description", ("s", ""))
-            assigned[str(shortcut_id)] = str(trigger)
-        return assigned
+        return _triggers(bound)
 
     async def close(self) -> None:
         """Close the portal session (the desktop forgets the binding) and the connection."""
@@ -296,9 +306,9 @@ class PortalShortcuts:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._listener
             self._listener = None
-        if self._activations is not None:
-            self._activations.close()
-            self._activations = None
+        for handle in self._filters:
+            handle.close()
+        self._filters.clear()
         opener, self._opener, self._router = self._opener, None, None
         if opener is not None:
             try:
@@ -369,13 +379,75 @@ class PortalShortcuts:
         except HotkeyError as exc:
             log.debug("kimai-tray: portal registry: %s", exc.detail)
 
-    async def _listen(self, activations: asyncio.Queue[Message]) -> None:
+    async def _listen(self, signals: asyncio.Queue[Message]) -> None:
         while True:
-            signal = await activations.get()
-            session, shortcut_id = signal.body[0], signal.body[1]
-            if session != self.session:
-                continue  # another session of ours (an earlier one) or another app's
+            signal = await signals.get()
             try:
-                self._on_activated(str(shortcut_id))
-            except Exception:  # a failing action must not end the hotkeys
-                log.exception("kimai-tray: global shortcut %s failed", shortcut_id)
+                self._dispatch(signal)
+            except Exception:  # a failing callback must not end the hotkeys
+                log.exception("kimai-tray: handling the portal's %s failed", _member(signal))
+
+    def _dispatch(self, signal: Message) -> None:
+        member = _member(signal)
+        if member == "NameOwnerChanged":
+            _name, old_owner, new_owner = signal.body
+            if old_owner:  # also when one owner hands over to another: our session died
+                self._lose(portal_gone=True)
+            if new_owner:
+                log.info("kimai-tray: the desktop's portal is on the bus (%s)", new_owner)
+                if self._on_back is not None:
+                    self._on_back()
+        elif member == "Closed":  # Session.Closed: the portal ended a session
+            if signal.header.fields.get(HeaderFields.path) == self.session:
+                self._lose(portal_gone=False)
+        elif signal.body[0] != self.session:
+            return  # another session of ours (an earlier one) or another app's
+        elif member == "Activated":
+            self._on_activated(str(signal.body[1]))
+        elif member == "ShortcutsChanged" and self._on_changed is not None:
+            self._on_changed(_triggers(signal.body[1]))
+
+    def _lose(self, *, portal_gone: bool) -> None:
+        """Our session is over: forget it, and say so once (a portal that closes the session
+        and then leaves the bus still tells that it left, so a new session waits for it)."""
+        had_session, self.session = self.session is not None, None
+        if (had_session or portal_gone) and self._on_lost is not None:
+            self._on_lost(portal_gone)
+
+
+def _member(message: Message) -> str:
+    return str(message.header.fields.get(HeaderFields.member, ""))
+
+
+def _triggers(shortcuts: Any) -> dict[str, str]:
+    """`a(sa{sv})` shortcuts -> id -> the desktop's trigger_description ("" for none)."""
+    assigned: dict[str, str] = {}
+    for shortcut_id, props in shortcuts:
+        _sig, trigger = props.get("trigger_description", ("s", ""))
+        assigned[str(shortcut_id)] = str(trigger)
+    return assigned
+
+
+def _signal_rules() -> list[tuple[MatchRule, MatchRule]]:
+    """(local filter, bus subscription) for each signal the client listens to.
+
+    The bus resolves the portal's well-known sender name; jeepney's local filter sees only the
+    unique name, so the local rules leave the sender out."""
+    rules: list[tuple[MatchRule, MatchRule]] = []
+    for member in ("Activated", "ShortcutsChanged"):
+        fields = {"type": "signal", "interface": SHORTCUTS_INTERFACE, "member": member}
+        local = MatchRule(**fields, path=PORTAL_PATH)
+        rules.append((local, MatchRule(**fields, path=PORTAL_PATH, sender=PORTAL_BUS_NAME)))
+    closed = {"type": "signal", "interface": SESSION_INTERFACE, "member": "Closed"}
+    rules.append((MatchRule(**closed), MatchRule(**closed, sender=PORTAL_BUS_NAME)))
+    # The portal leaving and coming back (a restart, a crash): the bus itself says so.
+    owner = MatchRule(
+        type="signal",
+        sender="org.freedesktop.DBus",
+        interface="org.freedesktop.DBus",
+        member="NameOwnerChanged",
+        path="/org/freedesktop/DBus",
+    )
+    owner.add_arg_condition(0, PORTAL_BUS_NAME)
+    rules.append((owner, owner))
+    return rules

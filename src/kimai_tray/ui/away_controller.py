@@ -13,6 +13,9 @@ further away periods are not stacked up: the first question still stands.
 Reminders come from `core.reminders.ReminderEngine` (never twice per event); each is shown as a
 tray message (`notify`), and its actions go to the top of the tray menu for a while, because a
 QSystemTrayIcon message cannot carry buttons.
+
+A profile switch hands the one controller the new profile's tracker (`set_tracker`), so away
+answers and reminders always act on the active profile.
 """
 
 from __future__ import annotations
@@ -166,6 +169,34 @@ class AwayController(QObject):
         elif self._reminders is None or self._reminders.settings != settings.reminders:
             self._reminders = ReminderEngine(settings.reminders, local_zone_name())
         self._schedule(self._tracker.state)
+
+    def set_tracker(self, tracker: Tracker) -> None:
+        """Watch another profile's tracker (a profile switch); the caller rebinds the bridge.
+
+        The idle source, timer, detector, reminder engine and preferences stay: they are about
+        the user, not the profile (a snooze or an idle stretch carries over; an away period is
+        clamped to the new entry's begin when applied). What belonged to the old tracker goes:
+        an open away question is closed without booking anything, because the old tracker's
+        files are the switcher's from now on (closed once its queue is delivered), so a late
+        answer could not be applied safely; and a reminder's menu actions were about its timer.
+        """
+        if tracker is self._tracker:
+            return
+        self._tracker = tracker
+        dialog, self.dialog, self._entry = self.dialog, None, None
+        self._reminder, self._reminder_until = None, None
+        if dialog is not None:
+            dialog.close()
+            dialog.deleteLater()
+            log.info("away: profile switched; the open away question was closed")
+            self._notify(
+                "Away time",
+                "The away time was kept on the previous profile's timer; "
+                "switch back to that profile to edit the entry if needed.",
+            )
+            self.pending_changed.emit(False)
+        self._publish_attention()
+        self._on_state(tracker.state)
 
     # -- lock, unlock, sleep (from D-Bus or the platform) --------------------------------
 

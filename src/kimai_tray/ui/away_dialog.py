@@ -61,7 +61,7 @@ class AwayDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.period = period
-        self.setWindowTitle("Welcome back — kimai-tray")
+        self.setWindowTitle("Welcome back — Kimai Tray")
         self.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, True)
         self.setModal(False)
 

@@ -26,7 +26,7 @@ from kimai_tray.platform.away_prefs import format_days, parse_clock, parse_days
 from kimai_tray.platform.config import Preferences
 from kimai_tray.platform.idle import IdleDetection
 
-NOT_CHECKED = "Checked when kimai-tray starts."
+NOT_CHECKED = "Checked when Kimai Tray starts."
 
 
 def idle_status_text(detection: IdleDetection) -> str:
@@ -62,7 +62,7 @@ class AwaySettingsBox(QGroupBox):
         self.idle_minutes.setRange(1, 240)
         self.idle_minutes.setSuffix(" min")
         self.idle_minutes.setValue(max(1, prefs.idle_minutes))
-        self.reminders = QCheckBox("Remind me when I forget to start or stop")
+        self.reminders = QCheckBox("&Remind me when I forget to start or stop")
         self.reminders.setChecked(prefs.reminders)
         days = parse_days(prefs.work_days) or parse_days(defaults.work_days) or frozenset()
         self.work_days = QLineEdit(format_days(days))
@@ -76,14 +76,16 @@ class AwaySettingsBox(QGroupBox):
         hours.addWidget(QLabel("to"))
         hours.addWidget(self.work_end)
         hours.addStretch(1)
-        self.stop_on_logout = QCheckBox("Stop a running timer when I log out or shut down")
+        self.stop_on_logout = QCheckBox("Stop a running timer when I lo&g out or shut down")
         self.stop_on_logout.setChecked(prefs.stop_on_logout)
 
         form.addRow("Idle detection", self.idle_status)
-        form.addRow("Ask after idle for", self.idle_minutes)
+        form.addRow("Ask after &idle for", self.idle_minutes)
         form.addRow("", self.reminders)
-        form.addRow("Work days", self.work_days)
-        form.addRow("Work hours", hours)
+        form.addRow("&Work days", self.work_days)
+        hours_label = QLabel("Wor&k hours")
+        hours_label.setBuddy(self.work_start)
+        form.addRow(hours_label, hours)
         form.addRow("", self.stop_on_logout)
 
     def apply(self, prefs: Preferences) -> Preferences:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -22,6 +22,9 @@ LEGACY_HELP = (
     "it is not your login password."
 )
 
+# Mnemonics (Alt+letter) are unique across the settings dialog, which shows these fields too.
+SECRET_LABELS: dict[AuthKind, str] = {"token": "API &token", "legacy": "API &password"}
+
 
 class ServerFields(QWidget):
     """URL with its clear-text warning."""
@@ -36,9 +39,10 @@ class ServerFields(QWidget):
         self.url.setPlaceholderText("https://kimai.example.com")
         self.warning = QLabel()
         self.warning.setWordWrap(True)
+        self.warning.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.warning.setStyleSheet("color: #9a6700;")
         self.warning.hide()
-        form.addRow("Server URL", self.url)
+        form.addRow("Server &URL", self.url)
         form.addRow("", self.warning)
         self.url.textChanged.connect(self._update_warning)
         self.url.textChanged.connect(self.changed)
@@ -61,25 +65,37 @@ class AuthFields(QWidget):
         self.kind = QComboBox()
         self.kind.addItem("API token (Kimai 2.14+)", "token")
         self.kind.addItem("Username + API password (older Kimai)", "legacy")
+        # Sized to the longest item, the combo squeezed the form's labels ("Authentica") at
+        # large fonts; the items still show in full in the drop-down.
+        self.kind.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.kind.setMinimumContentsLength(20)
         self.username = QLineEdit()
         self.secret = QLineEdit()
         self.secret.setEchoMode(QLineEdit.EchoMode.Password)
         self.help = QLabel(LEGACY_HELP)
         self.help.setWordWrap(True)
+        # Top-aligned: the form may give the row more height than the wrapped text needs.
+        self.help.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.help.setStyleSheet("color: #6e7781;")
         self.ca_bundle = QLineEdit()
         self.ca_bundle.setPlaceholderText("System certificates")
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(self._pick_ca)
+        # No mnemonic: every letter of "Browse" is taken elsewhere in the settings dialog.
+        self.browse = QPushButton("Browse…")
+        self.browse.clicked.connect(self._pick_ca)
         ca_row = QHBoxLayout()
         ca_row.addWidget(self.ca_bundle, 1)
-        ca_row.addWidget(browse)
-        form.addRow("Authentication", self.kind)
-        form.addRow("Username", self.username)
-        self.secret_label = QLabel("API token")
+        ca_row.addWidget(self.browse)
+        form.addRow("&Authentication", self.kind)
+        form.addRow("User&name", self.username)
+        self.secret_label = QLabel(SECRET_LABELS["token"])
+        self.secret_label.setBuddy(self.secret)
         form.addRow(self.secret_label, self.secret)
-        form.addRow("", self.help)
-        form.addRow("CA bundle", ca_row)
+        form.addRow(self.help)  # spanning: QFormLayout under-measures wrapped field text
+        ca_label = QLabel("CA &bundle")
+        ca_label.setBuddy(self.ca_bundle)
+        form.addRow(ca_label, ca_row)
         self._form = form
         self.kind.currentIndexChanged.connect(self._update_kind)
         for edit in (self.username, self.secret, self.ca_bundle):
@@ -95,7 +111,7 @@ class AuthFields(QWidget):
     def _update_kind(self) -> None:
         legacy = self.auth_kind() == "legacy"
         self._form.setRowVisible(self.username, legacy)
-        self.secret_label.setText("API password" if legacy else "API token")
+        self.secret_label.setText(SECRET_LABELS[self.auth_kind()])
         self.changed.emit()
 
     def _pick_ca(self) -> None:

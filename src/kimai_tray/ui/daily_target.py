@@ -26,6 +26,8 @@ class DailyTargetField(QWidget):
         self.mins.setValue(minutes % 60)
         self.note = QLabel("0 h 0 min: no target")
         self.note.setStyleSheet("color: #6e7781;")
+        # The form label "Daily target" has this widget as buddy: its mnemonic focuses the hours.
+        self.setFocusProxy(self.hours)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.hours)

@@ -8,6 +8,11 @@ the app's loop, since the desktop may ask the user first); elsewhere nothing is 
 settings dialog shows how to bind `kimai-tray toggle` as a desktop shortcut instead. A problem
 (a combination another program owns, a cancelled portal dialog) is reported once (tray message
 and log), never raised: tracking must keep working.
+
+The portal's session can end under us (the portal restarts or crashes, or closes the session):
+the hotkeys then do not fire until a new session is bound, which is tried with a growing delay
+once the portal is back on the bus. Keys the user changes in the desktop's own settings update
+`registered` (what `assigned()` gives the settings dialog).
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from kimai_tray.platform.config import Preferences
@@ -42,6 +48,15 @@ POPUP = "popup"
 # Shown by the desktop in its shortcut dialog and settings.
 DESCRIPTIONS = {TOGGLE: "Start or stop the Kimai timer", POPUP: "Open the kimai-tray window"}
 PORTAL_CLOSE_TIMEOUT_S = 5.0
+# Waits before each try to get a new portal session after ours ended; then we give up.
+RECOVERY_DELAYS_S = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
+# A session that lasted this long ended for a new reason: its recovery starts from the first wait
+# again. A portal that keeps closing our sessions at once walks through the waits only once.
+STABLE_SESSION_S = 120.0
+GAVE_UP = (
+    "The global hotkeys stopped because the desktop's shortcut service did not come back: "
+    "restart kimai-tray to get them back."
+)
 
 PortalFactory = Callable[[Callable[[str], None]], "PortalShortcuts"]
 
@@ -63,6 +78,7 @@ class GlobalHotkeys:
         make_backend: Callable[[], HotkeyBackend] | None = None,
         make_portal: PortalFactory | None = None,
         loop: asyncio.AbstractEventLoop | None = None,
+        recovery_delays: Sequence[float] = RECOVERY_DELAYS_S,
     ) -> None:
         self._actions = dict(actions)
         self._report = report
@@ -83,7 +99,18 @@ class GlobalHotkeys:
         self._binding: asyncio.Task[None] | None = None
         self._closing: set[asyncio.Task[None]] = set()
         self._reported: set[str] = set()
+        self._recovery_delays = tuple(recovery_delays)
+        self._wanted: dict[str, tuple[Hotkey, str]] = {}  # what the portal was last asked for
+        self._recovery_tries = 0  # since the last stable session or the last apply()
+        self._bound_at: float | None = None  # monotonic time of the last successful bind
+        self._outage = False  # our portal session ended and no new one is bound yet
+        # name -> the combination grabbed, or the desktop's own words for what it assigned.
         self.registered: dict[str, str] = {}
+
+    def assigned(self) -> dict[str, str]:
+        """Hotkey name -> what is in effect now (for the settings dialog); on Wayland the
+        desktop's description of the keys it assigned, e.g. "Ctrl+Alt+T"."""
+        return dict(self.registered)
 
     def apply(self, preferences: Preferences) -> list[str]:
         """(Re-)grab the preferred hotkeys; returns the problems (also reported once each).
@@ -150,11 +177,17 @@ class GlobalHotkeys:
             except HotkeyError as exc:
                 problems.append(exc.user_message)
         self._report_once(problems)
-        if self._binding is not None:
-            self._binding.cancel()  # newer preferences replace a request still waiting
+        self._cancel_binding()  # newer preferences replace a request still waiting
+        self._wanted = wanted
+        self._recovery_tries = 0  # the user asked again: a recovery may start afresh
         if wanted:
             self._binding = self._event_loop().create_task(self._bind_through_portal(wanted))
         return problems
+
+    def _cancel_binding(self) -> None:
+        if self._binding is not None:
+            self._binding.cancel()
+            self._binding = None
 
     def _event_loop(self) -> asyncio.AbstractEventLoop:
         if self._loop is None:
@@ -170,6 +203,13 @@ class GlobalHotkeys:
             log.info("kimai-tray: global shortcuts portal: %s", exc.detail or exc.user_message)
             self._report_once([exc.user_message])
             return
+        self._take_assigned(wanted, assigned)
+
+    def _take_assigned(
+        self, wanted: Mapping[str, tuple[Hotkey, str]], assigned: Mapping[str, str]
+    ) -> None:
+        self._outage = False
+        self._bound_at = time.monotonic()
         self.registered.clear()
         problems: list[str] = []
         for name, (_hotkey, description) in wanted.items():
@@ -187,9 +227,17 @@ class GlobalHotkeys:
         self._report_once(problems)
 
     async def _open_portal(self) -> PortalShortcuts:
-        if self._portal is not None and self._portal.session is not None:
-            return self._portal
+        portal = self._portal
+        if portal is not None:
+            if portal.session is None:  # ended by the portal: the connection is still good
+                await portal.start_session()
+            return portal
         portal = self._make_portal(self._on_activated)
+        portal.watch(
+            on_changed=self._on_portal_changed,
+            on_lost=self._on_portal_lost,
+            on_back=self._on_portal_back,
+        )
         self._portal = portal
         try:
             await portal.open()
@@ -199,8 +247,78 @@ class GlobalHotkeys:
             raise
         return portal
 
+    def _on_portal_changed(self, triggers: Mapping[str, str]) -> None:
+        """The user changed keys in the desktop's settings: that is their choice, no nag."""
+        for name, trigger in triggers.items():
+            if name not in self._wanted or self.registered.get(name, "") == trigger:
+                continue
+            if trigger:
+                self.registered[name] = trigger
+            else:
+                self.registered.pop(name, None)
+            log.info("kimai-tray: the desktop changed global hotkey %s to %r", name, trigger)
+
+    def _on_portal_lost(self, portal_gone: bool) -> None:
+        self.registered.clear()
+        if not self._outage:  # once per outage, however many signals tell of it
+            self._outage = True
+            why = "left the D-Bus session" if portal_gone else "closed our session"
+            log.warning(
+                "kimai-tray: the desktop's global-shortcuts portal %s: "
+                "the hotkeys do not fire until it is back",
+                why,
+            )
+        bound_at = self._bound_at
+        if bound_at is not None and time.monotonic() - bound_at >= STABLE_SESSION_S:
+            self._recovery_tries = 0
+        self._cancel_binding()
+        if not portal_gone:  # the portal is still there: ask it for a new session
+            self._start_recovery()
+
+    def _on_portal_back(self) -> None:
+        portal = self._portal
+        if portal is not None and portal.session is None:
+            self._start_recovery()
+
+    def _start_recovery(self) -> None:
+        if not self._wanted:
+            return
+        self._cancel_binding()
+        self._binding = self._event_loop().create_task(self._recover(dict(self._wanted)))
+
+    async def _recover(self, wanted: Mapping[str, tuple[Hotkey, str]]) -> None:
+        """New session, same preferred triggers; each try waits longer, a bounded number of
+        times. Runs as a task: nothing may escape it."""
+        delays = self._recovery_delays
+        while self._recovery_tries < len(delays):
+            delay = delays[self._recovery_tries]
+            self._recovery_tries += 1
+            await asyncio.sleep(delay)
+            try:
+                portal = await self._open_portal()
+                assigned = await portal.bind(wanted)
+            except HotkeyError as exc:
+                if _user_cancelled(exc):  # the user said no in the desktop's dialog
+                    self._report_once([exc.user_message])
+                    return
+                log.info(
+                    "kimai-tray: new global shortcuts session, try %d: %s",
+                    self._recovery_tries,
+                    exc.detail or exc.user_message,
+                )
+                continue
+            except Exception:  # never into the Qt loop: the app keeps tracking without hotkeys
+                log.exception("kimai-tray: getting the global shortcuts back failed")
+                return
+            log.info("kimai-tray: global shortcuts bound again on session %s", portal.session)
+            self._take_assigned(wanted, assigned)
+            return
+        log.warning("kimai-tray: gave up on a new global shortcuts session")
+        self._report_once([GAVE_UP])
+
     async def aclose(self) -> None:
         """Close everything, the portal session included (needs the running loop)."""
+        self._wanted = {}  # a session ending from here on is ours: nothing to get back
         if self._binding is not None:
             self._binding.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -233,6 +351,13 @@ class GlobalHotkeys:
             self._service.close()
             self._service = None
             self._backend = None
+
+
+def _user_cancelled(error: HotkeyError) -> bool:
+    # Imported here: the portal module needs jeepney, which only Linux installs.
+    from kimai_tray.platform.portal_shortcuts import PortalCancelledError
+
+    return isinstance(error, PortalCancelledError)
 
 
 def _default_portal(on_activated: Callable[[str], None]) -> PortalShortcuts:

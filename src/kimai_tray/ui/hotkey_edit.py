@@ -185,6 +185,8 @@ class HotkeyEdit(QWidget):
         self.hint.setWordWrap(True)
         self.hint.setStyleSheet("color: #b42318;")
         self.hint.hide()
+        # A form label's mnemonic (its buddy is this widget) lands in the recorder.
+        self.setFocusProxy(self.field)
 
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from PySide6.QtWidgets import (
@@ -38,6 +38,19 @@ from kimai_tray.ui.hotkey_edit import HotkeyEdit
 log = logging.getLogger(__name__)
 
 
+ASSIGNED_LABELS = {"toggle": "Start/stop", "popup": "Open window"}
+
+
+def assigned_text(assigned: Mapping[str, str]) -> str:
+    """e.g. "Your desktop assigned: Start/stop = Ctrl+Alt+T" ("" when it assigned nothing)."""
+    parts = [
+        f"{label} = {assigned[name]}"
+        for name, label in ASSIGNED_LABELS.items()
+        if assigned.get(name)
+    ]
+    return f"Your desktop assigned: {', '.join(parts)}" if parts else ""
+
+
 class HotkeySettingsBox(QGroupBox):
     """Toggle and popup hotkeys, the Wayland shortcut instructions, and start at login."""
 
@@ -47,6 +60,7 @@ class HotkeySettingsBox(QGroupBox):
         *,
         support: HotkeySupport | None = None,
         autostart: Autostart | None = None,
+        assigned: Mapping[str, str] | None = None,
         ask_permission: Callable[[bool], bool] | None = None,
         parent: QWidget | None = None,
     ) -> None:
@@ -59,13 +73,13 @@ class HotkeySettingsBox(QGroupBox):
         # Key recorders: click, press the combination (or "Type" it); see ui/hotkey_edit.py.
         self.toggle_hotkey = HotkeyEdit(preferences.toggle_hotkey, defaults.toggle_hotkey)
         self.popup_hotkey = HotkeyEdit(preferences.hotkey, defaults.hotkey)
-        form.addRow("Start/stop hotkey", self.toggle_hotkey)
-        form.addRow("Open-window hotkey", self.popup_hotkey)
+        form.addRow("Start/stop &hotkey", self.toggle_hotkey)
+        form.addRow("&Open-window hotkey", self.popup_hotkey)
 
         self.instructions = desktop_shortcut_instructions(os.environ.get("XDG_CURRENT_DESKTOP", ""))
         self.support_label = QLabel(self.support.message)
         self.support_label.setWordWrap(True)
-        self.copy_button = QPushButton("Copy shortcut instructions")
+        self.copy_button = QPushButton("Cop&y shortcut instructions")
         self.copy_button.clicked.connect(self.copy_instructions)
         self.permission_button = QPushButton("Allow in System Settings…")
         self.permission_button.clicked.connect(self.ask_permission)
@@ -77,6 +91,8 @@ class HotkeySettingsBox(QGroupBox):
             form.addRow("", self.copy_button)
         elif self.support.message:
             # The desktop portal (Wayland) or macOS' Accessibility permission: say what to expect.
+            if self.support.kind == "wayland-portal" and (text := assigned_text(assigned or {})):
+                self.support_label.setText(f"{self.support.message}\n{text}")
             form.addRow("", self.support_label)
             self.copy_button.hide()
         else:
@@ -88,7 +104,7 @@ class HotkeySettingsBox(QGroupBox):
             self.permission_button.hide()
 
         # The file on disk is the truth: it may have been added or removed by hand.
-        self.start_at_login = QCheckBox("Start kimai-tray when I log in")
+        self.start_at_login = QCheckBox("Start Kimai Tray when I &log in")
         self.start_at_login.setChecked(self._autostart.is_enabled())
         form.addRow("", self.start_at_login)
 
@@ -100,10 +116,10 @@ class HotkeySettingsBox(QGroupBox):
 
             ask = accessibility_trusted
         if ask(True):
-            self.support_label.setText("kimai-tray may use global hotkeys.")
+            self.support_label.setText("Kimai Tray may use global hotkeys.")
         else:
             self.support_label.setText(
-                f"{self.support.message}\nAfter allowing it, quit and reopen kimai-tray."
+                f"{self.support.message}\nAfter allowing it, quit and reopen Kimai Tray."
             )
 
     def copy_instructions(self) -> None:

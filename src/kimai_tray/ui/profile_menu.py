@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QActionGroup
 from PySide6.QtWidgets import QMenu
@@ -18,6 +19,9 @@ from kimai_tray.ui.bridge import StateBridge
 from kimai_tray.ui.favourites_menu import FavouritesMenu
 from kimai_tray.ui.popup import PopupWindow
 from kimai_tray.ui.tray import TrayController
+
+if TYPE_CHECKING:
+    from kimai_tray.ui.away_controller import AwayController
 
 log = logging.getLogger(__name__)
 
@@ -77,23 +81,31 @@ def install_profiles(
     tray: TrayController,
     *,
     with_comforts: bool = False,
+    away: Callable[[], AwayController | None] = lambda: None,
 ) -> ProfileMenu:
     """Follow switches in the UI; the submenu appears once a second profile exists.
 
     `with_comforts`: favourites/recents/totals live beside each profile's outbox, so a switch
     opens the new profile's (the app's first one is closed by the app).
+    `away`: the app's away watcher, once it exists (it is installed after the first turn, maybe
+    after this); a switch hands it the new tracker, so there is only ever one watcher.
     """
     ctx_config = switcher.config
 
     def switched(tracker: Tracker) -> None:
-        bridge.rebind(tracker.subscribe, tracker.state)
         comforts = None
         if with_comforts:
             menu.close()
             comforts = menu.comforts = Comforts.beside(tracker)
             tray.set_favourites_menu(FavouritesMenu(comforts).fill)
+        # Everyone gets the new tracker before the bridge announces its state: the old one's
+        # files may already be closed (nothing left to sync), so nothing may read them now.
         popup.set_tracker(tracker, comforts)
         tray.set_tracker(tracker)
+        watcher = away()
+        if watcher is not None:
+            watcher.set_tracker(tracker)
+        bridge.rebind(tracker.subscribe, tracker.state)
         config = ctx_config()
         tray.set_server_url(config.server_url or None)
         tray.set_configured(config.configured)

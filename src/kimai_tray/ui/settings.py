@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -57,6 +59,30 @@ def save_login(
     return config
 
 
+WINDOW_TITLE = "Kimai Tray settings"
+
+
+def fit_wrapped_text(dialog: QDialog) -> None:
+    """Make a shown dialog at least as tall as its word-wrapped labels need at its width.
+
+    Qt sizes a new window from plain size hints, caps it at 2/3 of the screen's height and
+    ignores height-for-width in its minimum height: with a large font a wrapped label then
+    gets fewer lines than it needs and is painted over the row below it.
+    """
+    layout = dialog.layout()
+    if layout is None or not layout.hasHeightForWidth():
+        return
+    available = dialog.screen().availableGeometry().height()
+    # Twice: the first resize can move the form's label column and so re-wrap the text.
+    for _ in range(2):
+        layout.activate()
+        height = min(layout.totalHeightForWidth(dialog.width()), available)
+        if height > dialog.minimumHeight():
+            dialog.setMinimumHeight(height)
+        if height > dialog.height():
+            dialog.resize(dialog.width(), height)
+
+
 def result_style(ok: bool) -> str:
     return "color: #1a7f37;" if ok else "color: #b42318;"
 
@@ -76,19 +102,17 @@ class SettingsDialog(QDialog):
         hotkey_support: HotkeySupport | None = None,
         autostart: Autostart | None = None,
         idle_status: str | None = None,
+        hotkeys_assigned: Mapping[str, str] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("kimai-tray settings")
-        self.setMinimumWidth(520)
+        self.setWindowTitle(WINDOW_TITLE)
         self._config = config
         self._path = config_path
         self._store = store
         self._make_backend = make_backend
         self.last_report: ConnectionReport | None = None
 
-        layout = QVBoxLayout(self)
-        layout.setSpacing(12)
         server_box = QGroupBox("Kimai server")
         server_layout = QVBoxLayout(server_box)
         self.server = ServerFields()
@@ -96,7 +120,7 @@ class SettingsDialog(QDialog):
         server_layout.addWidget(self.server)
         server_layout.addWidget(self.auth)
         test_row = QHBoxLayout()
-        self.test_button = QPushButton("Test connection")
+        self.test_button = QPushButton("Test conn&ection")
         self.test_button.clicked.connect(self.test_connection)
         self.result_label = QLabel()
         self.result_label.setWordWrap(True)
@@ -106,25 +130,42 @@ class SettingsDialog(QDialog):
         # Customers, projects and activities from a spreadsheet (Kimai 2, needs create rights).
         self.csv_import = CsvImportController(self, lambda: self._make_backend(self._draft()))
         self.csv_import.finished.connect(self._csv_import_finished)
-        self.import_button = QPushButton("Import from CSV…")
+        self.import_button = QPushButton("I&mport from CSV…")
         self.import_button.clicked.connect(self.csv_import.choose_and_start)
         server_layout.addWidget(self.import_button)
-        layout.addWidget(server_box)
 
         prefs_box = QGroupBox("Preferences")
         prefs = QFormLayout(prefs_box)
-        self.notifications = QCheckBox("Show notifications")
+        self.notifications = QCheckBox("Show noti&fications")
         self.notifications.setChecked(config.preferences.notifications)
         prefs.addRow("", self.notifications)
         self.daily_target = DailyTargetField(config.preferences.daily_target_minutes)
-        prefs.addRow("Daily target", self.daily_target)
-        layout.addWidget(prefs_box)
+        prefs.addRow("&Daily target", self.daily_target)
         self.hotkeys_box = HotkeySettingsBox(
-            config.preferences, support=hotkey_support, autostart=autostart
+            config.preferences,
+            support=hotkey_support,
+            autostart=autostart,
+            assigned=hotkeys_assigned,
         )
-        layout.addWidget(self.hotkeys_box)
         self.away_box = AwaySettingsBox(config.preferences, idle_status=idle_status)
-        layout.addWidget(self.away_box)
+
+        # Two columns: stacked in one, the groups need ~800 px, more than a 768-px-high screen
+        # has, and Qt then squeezes the rows until the token help covers the fields below it.
+        left = QVBoxLayout()
+        left.addWidget(server_box)
+        left.addWidget(prefs_box)
+        left.addStretch(1)
+        right = QVBoxLayout()
+        right.addWidget(self.hotkeys_box)
+        right.addWidget(self.away_box)
+        right.addStretch(1)
+        columns = QHBoxLayout()
+        columns.setSpacing(12)
+        columns.addLayout(left, 1)
+        columns.addLayout(right, 1)
+        layout = QVBoxLayout(self)
+        layout.setSpacing(12)
+        layout.addLayout(columns, 1)
 
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
@@ -139,6 +180,10 @@ class SettingsDialog(QDialog):
         self.auth.ca_bundle.setText(config.ca_bundle)
         # The stored secret stays in the keyring; an empty field means "keep it".
         self.auth.secret.setPlaceholderText("Unchanged" if config.configured else "")
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        fit_wrapped_text(self)
 
     def _draft(self) -> ConnectionDraft:
         draft = draft_of(self.server, self.auth)

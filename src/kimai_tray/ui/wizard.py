@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -27,7 +28,7 @@ from kimai_tray.ui.connection import (
     kimai2_backend,
 )
 from kimai_tray.ui.connection_form import AuthFields, ServerFields, draft_of
-from kimai_tray.ui.settings import result_style, save_login
+from kimai_tray.ui.settings import fit_wrapped_text, result_style, save_login
 
 PAGE_URL, PAGE_AUTH, PAGE_TEST, PAGE_DONE = range(4)
 
@@ -36,7 +37,11 @@ def _page(title: str, body: QWidget | None, intro: str = "") -> QWidget:
     page = QWidget()
     lay = QVBoxLayout(page)
     heading = QLabel(title)
-    heading.setStyleSheet("font-size: 16px; font-weight: 600;")
+    # Relative to the user's font: a fixed pixel size came out smaller than the body text.
+    font = heading.font()
+    font.setPointSizeF(font.pointSizeF() * 1.4)
+    font.setWeight(QFont.Weight.DemiBold)
+    heading.setFont(font)
     lay.addWidget(heading)
     if intro:
         text = QLabel(intro)
@@ -64,7 +69,7 @@ class FirstRunWizard(QDialog):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Connect kimai-tray to Kimai")
+        self.setWindowTitle("Connect Kimai Tray to Kimai")
         self.setMinimumSize(520, 340)
         self._path = config_path
         self._store = store
@@ -85,7 +90,7 @@ class FirstRunWizard(QDialog):
         self.stack.addWidget(_page("Log in", self.auth))
         self.stack.addWidget(_page("Testing the connection", self.result_label))
         self.stack.addWidget(
-            _page("All set", None, "kimai-tray lives in your system tray. Click it to track.")
+            _page("All set", None, "Kimai Tray lives in your system tray. Click it to track.")
         )
 
         self.back_button = QPushButton("Back")
@@ -103,6 +108,10 @@ class FirstRunWizard(QDialog):
         self.server.changed.connect(self._update_buttons)
         self.auth.changed.connect(self._update_buttons)
         self._update_buttons()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        fit_wrapped_text(self)
 
     def page(self) -> int:
         return self.stack.currentIndex()
@@ -123,6 +132,8 @@ class FirstRunWizard(QDialog):
     def _go(self, page: int) -> None:
         self.stack.setCurrentIndex(page)
         self._update_buttons()
+        if self.isVisible():
+            fit_wrapped_text(self)  # the login page's help text is taller than the URL page
         if page == PAGE_URL:
             self.server.url.setFocus()
         elif page == PAGE_AUTH:
