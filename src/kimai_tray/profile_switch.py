@@ -71,6 +71,11 @@ class ProfileSwitcher:
     def names(self) -> list[str]:
         return profile_names(self._ctx.file_config or self._ctx.config)
 
+    @property
+    def active_backend(self) -> KimaiBackend | None:
+        """The active profile's client (None: it works offline, e.g. no secret stored)."""
+        return self._backends.get(id(self._ctx.tracker))
+
     def background_pending(self) -> dict[str, int]:
         """Profiles still delivering in the background, with their queued counts."""
         return {name: self.syncer.pending(name) for name in self.syncer.names}

@@ -32,6 +32,7 @@ from kimai_tray.api.credentials import Credentials
 from kimai_tray.api.kimai2 import Kimai2Client, insecure_http_warning
 from kimai_tray.core import errors
 from kimai_tray.core.catalog import Catalog
+from kimai_tray.core.clock_skew import skew_warning
 from kimai_tray.core.models import TimesheetChanges
 from kimai_tray.core.outbox import OpStatus, Outbox
 from kimai_tray.core.tracker import Tracker
@@ -273,8 +274,8 @@ async def clock_skew(h: Harness) -> Result:
     client = h.client()
     try:
         await client.ping()
-        assert client.clock_warning(datetime.now(UTC) + timedelta(minutes=1)) is None
-        warning = client.clock_warning(datetime.now(UTC) + timedelta(minutes=7))
+        assert skew_warning(client.server_date, datetime.now(UTC) + timedelta(minutes=1)) is None
+        warning = skew_warning(client.server_date, datetime.now(UTC) + timedelta(minutes=7))
         assert warning is not None and "ahead" in warning
         return warning
     finally:

@@ -19,7 +19,7 @@ from helpers.fake_portal import FakePortal, dbus_daemon_missing
 from kimai_tray.platform.config import Preferences
 from kimai_tray.platform.hotkeys import HotkeySupport
 from kimai_tray.platform.portal_shortcuts import PortalShortcuts
-from kimai_tray.ui.global_hotkeys import GlobalHotkeys
+from kimai_tray.ui.global_hotkeys import BIND_FAILED, GlobalHotkeys
 
 pytestmark = pytest.mark.skipif(dbus_daemon_missing(), reason="needs dbus-daemon (apt dbus)")
 
@@ -282,3 +282,29 @@ def test_a_portal_that_refuses_at_first_is_retried_until_it_binds(
     second_portal.press("toggle")
     wait(qtbot, lambda: harness.fired == ["toggle"])
     assert harness.reports == []
+
+
+def test_an_unexpected_failure_while_binding_is_reported_not_raised(
+    portal: FakePortal, qtbot: QtBot, running_qloop: asyncio.AbstractEventLoop
+) -> None:
+    """A client that breaks in a way it does not translate (a bug, a malformed reply) must
+    not escape into the Qt loop: one sentence, and tracking goes on without hotkeys."""
+
+    class BrokenPortal(PortalShortcuts):
+        async def bind(self, wanted: object) -> dict[str, str]:  # type: ignore[override]
+            raise ValueError("malformed reply")
+
+    reports: list[str] = []
+    hotkeys = GlobalHotkeys(
+        {},
+        reports.append,
+        support=PORTAL,
+        make_portal=lambda on_activated: BrokenPortal(on_activated, bus=portal.address),
+        loop=running_qloop,
+    )
+    hotkeys.apply(Preferences())
+    wait(qtbot, lambda: reports)
+    assert reports == [BIND_FAILED] and hotkeys.registered == {}
+    closing = running_qloop.create_task(hotkeys.aclose())
+    qtbot.waitUntil(closing.done, timeout=10_000)
+    assert closing.exception() is None

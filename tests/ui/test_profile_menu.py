@@ -116,3 +116,37 @@ def test_tracking_mode_disables_begin_editing_in_the_popup(
 def test_profile_label_counts_what_is_still_syncing() -> None:
     assert profile_label("work", 0) == "work"
     assert profile_label("work", 2) == "work (2 entries syncing)"
+
+
+def test_switching_to_a_profile_without_a_secret_shows_offline_not_connecting(
+    qtbot: QtBot,
+    ctx: AppContext,
+    simulator_factory: SimulatorFactory,
+    memory_keyring: MemoryKeyring,
+    running_qloop: asyncio.AbstractEventLoop,
+) -> None:
+    sim_a = simulator_factory(seed="demo")
+    ctx.save_config(
+        replace(ctx.config, server_url=sim_a.url, profiles=(Profile("b", "https://b.invalid"),))
+    )
+    ctx.store_secret(config_for(ctx.file_config or ctx.config, "default"), SIMULATOR_TOKEN)
+    switcher = ProfileSwitcher(ctx, retry_s=0.2)
+    bridge = StateBridge(ctx.tracker.subscribe, ctx.tracker.state)
+    popup = PopupWindow(ctx.tracker, bridge)
+    qtbot.addWidget(popup)
+    tray = TrayController(ctx.tracker, bridge, toggle_popup=lambda: None, quit_app=lambda: None)
+    menu = install_profiles(switcher, bridge, popup, tray, with_comforts=True)
+    try:
+        switcher.attach(ctx.make_backend())
+        qtbot.waitUntil(lambda: bridge.state.online, timeout=WAIT_MS)  # A's first sync is over
+        _profile_actions(tray)["b"].trigger()
+        qtbot.waitUntil(lambda: menu.comforts is not None and menu.comforts.tracker is ctx.tracker)
+        # B has no token in the keyring: no client, so no sync will ever answer.
+        assert switcher.active_backend is None
+        assert not tray.connecting
+    finally:
+        closing = asyncio.ensure_future(switcher.aclose())
+        qtbot.waitUntil(closing.done, timeout=WAIT_MS)
+        menu.close()
+        tray.close()
+        bridge.close()

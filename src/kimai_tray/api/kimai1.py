@@ -35,7 +35,6 @@ from kimai_tray.api.kimai1_rpc import (
     Kimai1Rpc,
 )
 from kimai_tray.core import errors
-from kimai_tray.core.clock_skew import skew_warning
 from kimai_tray.core.models import (
     Activity,
     Customer,
@@ -265,10 +264,6 @@ class Kimai1Client:
     def server_date(self) -> str | None:
         """The `Date` header of the server's last answer (for `doctor`'s clock check)."""
         return self._rpc.server_date
-
-    def clock_warning(self, local_now: datetime) -> str | None:
-        """A sentence if `local_now` is > 5 min off the server's last Date header."""
-        return skew_warning(self.server_date, local_now)
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -16,7 +16,6 @@ from kimai_tray.api.credentials import Credentials
 from kimai_tray.api.datetimes import format_for_kimai, parse_kimai_date, parse_kimai_datetime
 from kimai_tray.api.errors import check_response, not_kimai, translate_exception
 from kimai_tray.core import errors
-from kimai_tray.core.clock_skew import skew_warning
 from kimai_tray.core.models import (
     Activity,
     Customer,
@@ -124,10 +123,6 @@ class Kimai2Client:
 
     async def aclose(self) -> None:
         await self._http.aclose()
-
-    def clock_warning(self, local_now: datetime) -> str | None:
-        """A sentence if `local_now` is > 5 min off the server's last Date header."""
-        return skew_warning(self.server_date, local_now)
 
     # -- transport ---------------------------------------------------------------------------
 

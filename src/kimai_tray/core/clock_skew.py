@@ -12,6 +12,13 @@ from email.utils import parsedate_to_datetime
 SKEW_LIMIT = timedelta(minutes=5)
 
 
+def server_date_of(backend: object) -> str | None:
+    """The `Date` header of the backend's last answer, where the client records it (both
+    Kimai clients do; test fakes need not)."""
+    value = getattr(backend, "server_date", None)
+    return value if isinstance(value, str) else None
+
+
 def clock_skew(server_date: str | None, local_now: datetime) -> timedelta | None:
     """Local minus server time (positive: the laptop is ahead); None if unknown."""
     if not server_date:

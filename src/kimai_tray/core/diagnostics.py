@@ -8,7 +8,7 @@ from datetime import datetime
 
 from kimai_tray.core.backend import KimaiBackend
 from kimai_tray.core.clock import Clock, SystemClock
-from kimai_tray.core.clock_skew import clock_skew, skew_warning
+from kimai_tray.core.clock_skew import clock_skew, server_date_of, skew_warning
 from kimai_tray.core.errors import BackendError
 
 CLOCK_UNKNOWN = "not checked (the server did not send its time)"
@@ -75,8 +75,8 @@ async def run_doctor(backend: KimaiBackend, *, clock: Clock | None = None) -> li
     """Run the checks in order; stop at the first failure, whose detail is its user sentence.
 
     After the last check the clock is compared with the Date header of the server's latest
-    answer. `server_date` is not part of KimaiBackend: the Kimai 2 client records it, other
-    backends (Kimai 1, test fakes) report the clock as not checked.
+    answer (`server_date`, recorded by both Kimai clients; a backend without it, such as a
+    test fake, reports the clock as not checked).
     """
     results: list[CheckResult] = []
     for name, check in _CHECKS:
@@ -86,9 +86,8 @@ async def run_doctor(backend: KimaiBackend, *, clock: Clock | None = None) -> li
             results.append(CheckResult(name, False, exc.user_message))
             return results
         results.append(CheckResult(name, True, detail))
-    server_date = getattr(backend, "server_date", None)
     local_now = (clock or SystemClock()).now()
-    results.append(check_clock(server_date if isinstance(server_date, str) else None, local_now))
+    results.append(check_clock(server_date_of(backend), local_now))
     return results
 
 

@@ -396,7 +396,9 @@ class SyncEngine:
 
     async def _server_end(self, backend: KimaiBackend, entry: Entry) -> datetime | None:
         """The end Kimai recorded for `entry`'s timesheet (None: not found or still open)."""
-        around = await backend.timesheets(begin=entry.begin - MATCH_WINDOW)
+        around = await backend.timesheets(
+            begin=entry.begin - MATCH_WINDOW, end=entry.begin + MATCH_WINDOW
+        )
         for ts in around:
             if ts.id == entry.timesheet_id:
                 return ts.end

@@ -237,6 +237,13 @@ def _exchange(
         log.warning("the running app did not take %s (%s)", request.command, why)
         raise AppNotRespondingError(server_name, request.command)
 
+    def answer(line: bytes) -> IpcResponse:
+        try:
+            return IpcResponse.decode(line)
+        except (ValueError, TypeError):
+            log.warning("the running app answered %s with garbage", request.command)
+            raise AppStoppedAnsweringError(server_name, request.command) from None
+
     if not channel.send(request.encode()):
         return not_taken("closed before the request")
     first = channel.read_line(min(ack_timeout, timeout))
@@ -244,11 +251,7 @@ def _exchange(
         return not_taken(f"no acknowledgement within {min(ack_timeout, timeout):.1f} s")
     if not _is_flag(first, "accepted"):
         # A direct answer: a refused (bad) request, or an app speaking protocol 1.
-        try:
-            return IpcResponse.decode(first)
-        except (ValueError, TypeError):
-            log.warning("the running app answered %s with garbage", request.command)
-            raise AppStoppedAnsweringError(server_name, request.command) from None
+        return answer(first)
     if not channel.send(CONFIRM_LINE):
         # It closed before our confirmation arrived, so it cannot have run the command.
         return not_taken("closed after the acknowledgement")
@@ -256,11 +259,7 @@ def _exchange(
     if result is None:
         log.warning("the running app took %s but gave no result", request.command)
         raise AppStoppedAnsweringError(server_name, request.command)
-    try:
-        return IpcResponse.decode(result)
-    except (ValueError, TypeError):
-        log.warning("the running app answered %s with garbage", request.command)
-        raise AppStoppedAnsweringError(server_name, request.command) from None
+    return answer(result)
 
 
 def _connect_unix(server_name: str) -> socket.socket | None:

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from kimai_tray.core.clock_skew import server_date_of, skew_warning
 from kimai_tray.core.state import TrackerState
 
 log = logging.getLogger(__name__)
@@ -33,9 +34,8 @@ class ClockWarning:
     def check(self, state: object) -> None:
         if self.told or not isinstance(state, TrackerState) or not state.online:
             return
-        warning = getattr(self._backend(), "clock_warning", None)
-        text = warning(self._now()) if callable(warning) else None
-        if isinstance(text, str):
+        text = skew_warning(server_date_of(self._backend()), self._now())
+        if text is not None:
             self.told = True
             log.warning("kimai-tray: clock: %s", text)
             self._tell(text)

@@ -53,6 +53,10 @@ RECOVERY_DELAYS_S = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
 # A session that lasted this long ended for a new reason: its recovery starts from the first wait
 # again. A portal that keeps closing our sessions at once walks through the waits only once.
 STABLE_SESSION_S = 120.0
+BIND_FAILED = (
+    "The desktop's shortcut service gave an answer kimai-tray does not understand: "
+    "bind 'kimai-tray toggle' as a desktop shortcut instead."
+)
 GAVE_UP = (
     "The global hotkeys stopped because the desktop's shortcut service did not come back: "
     "restart kimai-tray to get them back."
@@ -202,6 +206,10 @@ class GlobalHotkeys:
         except HotkeyError as exc:
             log.info("kimai-tray: global shortcuts portal: %s", exc.detail or exc.user_message)
             self._report_once([exc.user_message])
+            return
+        except Exception:  # never into the Qt loop: the app keeps tracking without hotkeys
+            log.exception("kimai-tray: binding the global shortcuts failed")
+            self._report_once([BIND_FAILED])
             return
         self._take_assigned(wanted, assigned)
 

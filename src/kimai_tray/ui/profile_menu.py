@@ -109,7 +109,8 @@ def install_profiles(
         config = ctx_config()
         tray.set_server_url(config.server_url or None)
         tray.set_configured(config.configured)
-        tray.set_connecting(config.configured)  # neutral until the new profile's first sync
+        # Neutral until the new profile's first sync; without a client none will come.
+        tray.set_connecting(switcher.active_backend is not None)
         popup.set_rules(ServerRules())  # until the new server's rules are read
 
     def report(message: str) -> None:
