@@ -8,7 +8,6 @@ import os
 import signal
 import socket
 import sys
-import tempfile
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import ExitStack, suppress
 from dataclasses import replace
@@ -19,6 +18,7 @@ if TYPE_CHECKING:
 
     from kimai_tray.context import AppContext
     from kimai_tray.core.backend import KimaiBackend
+    from kimai_tray.core.comforts import Comforts
     from kimai_tray.core.tracker import Tracker
     from kimai_tray.profile_switch import ProfileSwitcher
     from kimai_tray.ui.away_controller import AwayController
@@ -54,7 +54,9 @@ def run_app(argv: list[str], *, demo: bool, profile: str | None = None) -> int:
     told = None if demo else _show_running_app()
     if told is not None:
         print(told, file=sys.stderr)
-        return 0
+        from kimai_tray.instance import NOT_RESPONDING
+
+        return 1 if told == NOT_RESPONDING else 0
     problem = display_problem(os.environ)
     if problem is not None:
         print(problem, file=sys.stderr)
@@ -68,7 +70,6 @@ def _run(argv: list[str], *, demo: bool, stack: ExitStack, profile: str | None =
     # The Qt-free modules come first: once PySide6 is loaded, its import hook reads the source
     # of every module imported after it (bench: cold start).
     from kimai_tray.context import AppContext
-    from kimai_tray.core.comforts import Comforts
     from kimai_tray.core.errors import KimaiTrayError
     from kimai_tray.platform.config import Config
     from kimai_tray.profile_switch import ProfileSwitcher
@@ -80,11 +81,9 @@ def _run(argv: list[str], *, demo: bool, stack: ExitStack, profile: str | None =
 
     from kimai_tray.ui.bridge import StateBridge
     from kimai_tray.ui.deferred import Deferred
-    from kimai_tray.ui.favourites_menu import FavouritesMenu
     from kimai_tray.ui.gui_gc import GuiThreadCollector
     from kimai_tray.ui.icons import app_icon
     from kimai_tray.ui.tray import TrayController
-    from kimai_tray.ui.tray_host import TrayHostWatcher, WindowMode
 
     QCoreApplication.setApplicationName("kimai-tray")
     QCoreApplication.setOrganizationDomain("kimai.org")
@@ -96,6 +95,8 @@ def _run(argv: list[str], *, demo: bool, stack: ExitStack, profile: str | None =
 
     env: dict[str, str] | None = None
     if demo:
+        import tempfile
+
         # A throw-away home: the demo never reads or writes the user's config or keyring.
         home = stack.enter_context(tempfile.TemporaryDirectory(prefix="kimai-tray-demo-"))
         env = {**os.environ, "KIMAI_TRAY_HOME": home}
@@ -130,8 +131,26 @@ def _run(argv: list[str], *, demo: bool, stack: ExitStack, profile: str | None =
     collector = GuiThreadCollector(app)  # GC only in this thread: see ui/gui_gc.py
     bridge.state_changed.connect(collector.poke)
     stack.callback(collector.close)
-    comforts = Comforts.beside(tracker)  # favourites, distinct recents, today/week totals
-    stack.callback(comforts.close)
+
+    def build_comforts() -> Comforts:
+        # Imported here: favourites, totals and their database are not needed for the first icon.
+        from kimai_tray.core.comforts import Comforts
+
+        # Built on the first turn, before any profile switch: `tracker` is still the active one.
+        return Comforts.beside(tracker)  # favourites, distinct recents, today/week totals
+
+    def wire_comforts(built: Comforts) -> None:
+        from kimai_tray.ui.favourites_menu import FavouritesMenu
+
+        stack.callback(built.close)
+        tray.set_favourites_menu(FavouritesMenu(built).fill)
+        notice = built.notice
+        if notice is not None:  # a damaged favourites file was kept aside: say so once
+            # Next turn, not now: the popup may be the one being built (window mode).
+            QTimer.singleShot(0, lambda: tell(notice))
+
+    # Built on the next event-loop turn, after the icon is up (or by the popup, if sooner).
+    comforts = Deferred(build_comforts, wire_comforts)
     tasks: list[asyncio.Task[None]] = []
     backends: list[KimaiBackend] = []
     async_closers: list[Callable[[], Awaitable[None]]] = []  # run at quit, before the loop stops
@@ -201,6 +220,8 @@ def _run(argv: list[str], *, demo: bool, stack: ExitStack, profile: str | None =
             ctx.credentials,
             idle_status=away[0].idle_status if away else None,
             hotkeys_assigned=hotkeys.assigned(),
+            # What the app already detected: probing the desktop again could block a moment.
+            hotkey_support=hotkeys.support,
         )
         dialog.saved.connect(use_config)
         dialog.saved.connect(lambda config: hotkeys.apply(config.preferences))
@@ -225,7 +246,6 @@ def _run(argv: list[str], *, demo: bool, stack: ExitStack, profile: str | None =
         # A client will sync right after start: neutral until it answers, not "offline".
         connecting=demo or ctx.config.configured,
     )
-    tray.set_favourites_menu(FavouritesMenu(comforts).fill)
 
     def build_popup() -> PopupWindow:
         # Imported here too: the popup's modules are the bulk of the app's own import time.
@@ -238,7 +258,7 @@ def _run(argv: list[str], *, demo: bool, stack: ExitStack, profile: str | None =
             # any profile switch: `tracker` is still the active one.
             tracker,
             bridge,
-            comforts=comforts,
+            comforts=comforts.get(),
             target_hours=target / 60 if target > 0 else None,
         )
 
@@ -262,11 +282,14 @@ def _run(argv: list[str], *, demo: bool, stack: ExitStack, profile: str | None =
 
     # Built on the next event-loop turn, after the icon is up; a click before that builds it.
     popups = Deferred(build_popup, wire_popup)
-    tray_host = TrayHostWatcher()
-    stack.callback(tray_host.stop)
+    tell = _Teller(tray, popups.get)  # warnings the user must see once
     if QSystemTrayIcon.isSystemTrayAvailable():
         tray.show()
     else:
+        # Imported only here: its module loads Qt's `Qt` namespace (~25 ms), which a tray
+        # icon does not need.
+        from kimai_tray.ui.tray_host import TrayHostWatcher, WindowMode
+
         # Some desktops (GNOME without the AppIndicator extension) have no tray, and some
         # start their panel after autostart apps: a window until a tray host appears.
         log.warning("kimai-tray: no system tray available; showing the window instead")
@@ -277,23 +300,28 @@ def _run(argv: list[str], *, demo: bool, stack: ExitStack, profile: str | None =
             window.leave()
             tray.show()
 
+        tray_host = TrayHostWatcher()
+        stack.callback(tray_host.stop)
         tray_host.appeared.connect(use_tray)
         tray_host.start()
     log.info("kimai-tray: first state rendered (%s)", tray.icon_kind.value)
+    comforts.build_soon()  # before the popup, which would otherwise build them itself
     popups.build_soon()
     bridge.state_changed.connect(_tray_state_logger(tray))
     from kimai_tray.ui.clock_warning import ClockWarning
 
     clock_warning = ClockWarning(
-        lambda: backends[0] if backends else None, lambda text: _tell(tray, popups.get, text)
+        # The active profile's client: it changes with a profile switch.
+        lambda: switcher.active_backend,
+        tell,
     )
     bridge.state_changed.connect(clock_warning.check)
     hotkeys = _global_hotkeys(ctx, loop, tray, show_popup)
     stack.callback(hotkeys.close)
     async_closers.append(hotkeys.aclose)
     # A damaged local database was kept aside at opening: say so once, in one sentence.
-    for notice in [*ctx.notices, *filter(None, [comforts.notice])]:
-        QTimer.singleShot(0, lambda text=notice: _tell(tray, popups.get, text))
+    for notice in ctx.notices:
+        QTimer.singleShot(0, lambda text=notice: tell(text))
 
     def connect() -> None:
         """After the first event-loop turn: keyring, client, then the sync supervisor."""
@@ -324,17 +352,28 @@ def _run(argv: list[str], *, demo: bool, stack: ExitStack, profile: str | None =
     return 0
 
 
-def _tell(tray: TrayController, window: Callable[[], PopupWindow], text: str) -> None:
-    """A warning the user must see once: a tray message, or the window's status line when
-    there is no tray (the window is then on screen)."""
-    from PySide6.QtWidgets import QSystemTrayIcon
+class _Teller:
+    """Warnings the user must see: a tray message, or the window's status line when there is
+    no tray (the window is then on screen). A new message replaces the one shown, so each
+    shows every sentence told so far."""
 
-    if tray.tray.isVisible():
-        tray.tray.showMessage("kimai-tray", text, QSystemTrayIcon.MessageIcon.Warning, 15_000)
-        log.info("kimai-tray: told the user (tray message): %s", text)
-    else:
-        window().status_label.setText(text)
-        log.info("kimai-tray: told the user (window): %s", text)
+    def __init__(self, tray: TrayController, window: Callable[[], PopupWindow]) -> None:
+        self._tray = tray
+        self._window = window
+        self._told: list[str] = []
+
+    def __call__(self, text: str) -> None:
+        from PySide6.QtWidgets import QSystemTrayIcon
+
+        self._told.append(text)
+        everything = " ".join(self._told)
+        if self._tray.tray.isVisible():
+            warning = QSystemTrayIcon.MessageIcon.Warning
+            self._tray.tray.showMessage("Kimai Tray", everything, warning, 15_000)
+            log.info("kimai-tray: told the user (tray message): %s", text)
+        else:
+            self._window().status_label.setText(everything)
+            log.info("kimai-tray: told the user (window): %s", text)
 
 
 def _show_running_app() -> str | None:
@@ -359,7 +398,9 @@ def _own_instance(
     try:
         server.acquire()
     except AlreadyRunningError:
-        show_running_app(ctx.paths)
+        told = show_running_app(ctx.paths)
+        if told is not None:
+            print(told, file=sys.stderr)
         return False
     except OSError as exc:
         # e.g. a socket path over the OS limit: tracking still works, commands act directly.
@@ -412,7 +453,7 @@ def _global_hotkeys(
         warning = QSystemTrayIcon.MessageIcon.Warning
         tray.tray.showMessage("Global hotkey", message, warning, 10_000)
 
-    hotkeys = GlobalHotkeys({TOGGLE: start_toggle, POPUP: show_popup}, report)
+    hotkeys = GlobalHotkeys({TOGGLE: start_toggle, POPUP: show_popup}, report, loop=loop)
     hotkeys.apply(ctx.config.preferences)
     return hotkeys
 

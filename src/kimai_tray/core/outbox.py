@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -284,7 +283,7 @@ class Outbox:
     # -- writes made by user actions -------------------------------------------------
 
     def _add_op(self, conn: sqlite3.Connection, entry_id: str, kind: OpKind, at: datetime) -> str:
-        op_id = str(uuid.uuid4())
+        op_id = new_local_id()
         conn.execute(
             "INSERT INTO ops(op_id, entry_id, kind, created_at) VALUES (?,?,?,?)",
             (op_id, entry_id, kind.value, _ts(at)),
@@ -549,4 +548,8 @@ class Outbox:
 
 
 def new_local_id() -> str:
+    """A random id (uuid4) for entries and ops."""
+    # Imported here: uuid pulls in `platform` at import, a cost the first tray icon need not pay.
+    import uuid
+
     return str(uuid.uuid4())

@@ -34,7 +34,6 @@ import logging
 import os
 import socket
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -154,17 +153,25 @@ def socket_location(config_dir: Path, runtime_dir: Path | None = None) -> tuple[
     digest = hashlib.sha256(str(config_dir.resolve()).encode()).hexdigest()[:12]
     name = f"kimai-tray-{_user_id()}-{digest}"
     if sys.platform == "win32":  # pragma: no cover - named pipes live in their own namespace
-        base = runtime_dir or Path(tempfile.gettempdir())
+        base = runtime_dir or Path(_temp_dir())
         return name, base / f"{name}.lock"
     base = runtime_dir or _private_runtime_dir()
     return str(base / f"{name}.sock"), base / f"{name}.lock"
+
+
+def _temp_dir() -> str:
+    # Imported here: tempfile pulls in random and shutil, and the usual path (XDG_RUNTIME_DIR)
+    # needs none of them before the first tray icon.
+    import tempfile
+
+    return tempfile.gettempdir()
 
 
 def _private_runtime_dir() -> Path:
     xdg = os.environ.get("XDG_RUNTIME_DIR")
     if xdg and Path(xdg).is_dir():
         return Path(xdg)
-    path = Path(tempfile.gettempdir()) / f"kimai-tray-{_user_id()}"
+    path = Path(_temp_dir()) / f"kimai-tray-{_user_id()}"
     path.mkdir(mode=0o700, exist_ok=True)
     # Another user could have created it first: refuse to use a directory we do not own.
     stat = path.stat()

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from importlib import resources
 from pathlib import Path
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QIcon, QPalette
 
 from kimai_tray.core.state import TrackerState
@@ -26,12 +24,14 @@ class IconState(StrEnum):
 
 def resources_dir() -> Path:
     """The icons' root: `kimai_tray/resources` in a wheel, `<repo>/resources` in the dev tree."""
-    packaged = resources.files("kimai_tray") / "resources"
+    # The package's own folder, as `importlib.resources.files` gives it for a regular package;
+    # read from `__file__` because importing importlib.resources delays the first icon.
+    package = Path(__file__).parent.parent
+    packaged = package / "resources"
     if packaged.is_dir():
-        return Path(str(packaged))
+        return packaged
     # Editable install: the package lives in <repo>/src/kimai_tray, resources at <repo>/resources.
-    repo = Path(str(resources.files("kimai_tray"))).parent.parent
-    return repo / "resources"
+    return package.parent.parent / "resources"
 
 
 def icon_state(state: TrackerState, *, connecting: bool = False) -> IconState:
@@ -54,12 +54,23 @@ def icon_state(state: TrackerState, *, connecting: bool = False) -> IconState:
 
 def is_dark_theme() -> bool:
     """True when the desktop uses a dark colour scheme (falls back to the window colour)."""
+    from PySide6.QtCore import Qt  # its first use builds Qt's whole enum namespace (~25 ms)
+
     app = QGuiApplication.instance()
     if not isinstance(app, QGuiApplication):
         return False
     scheme = QGuiApplication.styleHints().colorScheme()
     if scheme != Qt.ColorScheme.Unknown:
         return scheme == Qt.ColorScheme.Dark
+    return palette_is_dark()
+
+
+def palette_is_dark() -> bool:
+    """The window colour alone: what `is_dark_theme` falls back to, without its start-up cost
+    (asking Qt for the colour scheme builds the `Qt` enum namespace first)."""
+    app = QGuiApplication.instance()
+    if not isinstance(app, QGuiApplication):
+        return False
     return QGuiApplication.palette().color(QPalette.ColorRole.Window).lightness() < 128
 
 

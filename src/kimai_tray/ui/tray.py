@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 from kimai_tray.core.state import RunningEntry, TrackerState
 from kimai_tray.core.tracker import RecentEntry
 from kimai_tray.ui.bridge import StateBridge
-from kimai_tray.ui.icons import IconState, icon_state, state_icon
+from kimai_tray.ui.icons import IconState, icon_state, is_dark_theme, palette_is_dark, state_icon
 from kimai_tray.ui.notifications import Notice, Notifier
 
 log = logging.getLogger(__name__)
@@ -122,6 +122,11 @@ class TrayController(QObject):
         self._configured = True
         self._connecting = connecting
         self._fast = False
+        # The first icon follows the window colour only: reading the desktop's colour scheme
+        # costs ~25 ms (it builds Qt's enum namespace), so it is read on the next event-loop
+        # turn, which corrects the icon in the rare case the two disagree.
+        self._scheme_read = False
+        self._first_dark: bool | None = None  # the window colour's answer, until then
         self._state = bridge.state
         self.icon_kind = icon_state(self._state, connecting=connecting)
         # Put on top of the menu by other controllers (away decision, reminder actions).
@@ -150,6 +155,7 @@ class TrayController(QObject):
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._theme_changed)
         self.render(self._state)
         self.rebuild_menu()
+        QTimer.singleShot(0, self._read_colour_scheme)
 
     # -- rendering ---------------------------------------------------------------------
 
@@ -230,8 +236,17 @@ class TrayController(QObject):
     def _theme_changed(self) -> None:
         self.tray.setIcon(self.icon_for(self.icon_kind))
 
+    def _read_colour_scheme(self) -> None:
+        self._scheme_read = True  # from now on every icon follows the desktop's scheme
+        if self._first_dark is not None and self._first_dark != is_dark_theme():
+            self._theme_changed()
+
     def icon_for(self, kind: IconState) -> QIcon:
-        return state_icon(kind)
+        if self._scheme_read:
+            return state_icon(kind)
+        if self._first_dark is None:
+            self._first_dark = palette_is_dark()
+        return state_icon(kind, dark=self._first_dark)
 
     def _render_tooltip(self) -> None:
         text = tooltip_text(
