@@ -8,12 +8,11 @@ fake (tests/helpers/fake_portal.py), because no desktop here has xdg-desktop-por
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from helpers.fake_portal import FakePortal, dbus_daemon_missing, private_session_bus
+from helpers.fake_portal import FakePortal, dbus_daemon_missing
 from ipc.app_process import (
     AppProcess,
     active_timesheets,
@@ -30,12 +29,6 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def bus() -> Iterator[str]:
-    with private_session_bus() as address:
-        yield address
-
-
 def wayland_env(home: Path, bus: str) -> dict[str, str]:
     env = base_env(home)  # strips XDG_*, WAYLAND*, DISPLAY
     env.update(
@@ -46,9 +39,9 @@ def wayland_env(home: Path, bus: str) -> dict[str, str]:
     return env
 
 
-def test_portal_shortcuts_start_stop_and_open_the_popup(bus: str, short_home: Path) -> None:
-    with FakePortal(bus) as portal:
-        app = AppProcess(wayland_env(short_home, bus), "--demo")
+def test_portal_shortcuts_start_stop_and_open_the_popup(portal_bus: str, short_home: Path) -> None:
+    with FakePortal(portal_bus) as portal:
+        app = AppProcess(wayland_env(short_home, portal_bus), "--demo")
         try:
             url = app.wait_line(r"demo simulator on (http://127\.0\.0\.1:\d+)")[1].group(1)
             env = base_env(Path(app.wait_line(r"demo home (\S+)")[1].group(1)))
@@ -84,12 +77,12 @@ def test_portal_shortcuts_start_stop_and_open_the_popup(bus: str, short_home: Pa
 
 @pytest.mark.parametrize("service", ["no portal service", "portal without GlobalShortcuts"])
 def test_without_the_portal_the_app_says_so_and_still_starts(
-    bus: str, short_home: Path, service: str
+    portal_bus: str, short_home: Path, service: str
 ) -> None:
-    portal = FakePortal(bus, shortcuts_version=None)  # like Debian 12's portal 1.16
+    portal = FakePortal(portal_bus, shortcuts_version=None)  # like Debian 12's portal 1.16
     if service == "portal without GlobalShortcuts":
         portal.start()
-    app = AppProcess(wayland_env(short_home, bus), "--demo")
+    app = AppProcess(wayland_env(short_home, portal_bus), "--demo")
     try:
         app.wait_line(r"demo simulator on http://127\.0\.0\.1:\d+")
         app.wait_line(r"no global hotkey is available here \(none\): Wayland does not let apps")
